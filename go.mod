@@ -1,0 +1,3 @@
+module github.com/tldguard/tldguard
+
+go 1.26.8

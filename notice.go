@@ -1,0 +1,37 @@
+package tldguard
+
+import "time"
+
+// NoticeKind says what a notice tells its recipient.
+type NoticeKind string
+
+const (
+	// NoticeAck acknowledges a report with its case numbers.
+	NoticeAck NoticeKind = "ack"
+)
+
+// NoticeStatus is where a notice stands in the outbox.
+type NoticeStatus string
+
+const (
+	NoticeQueued NoticeStatus = "queued"
+	NoticeSent   NoticeStatus = "sent"
+	NoticeFailed NoticeStatus = "failed"
+)
+
+// Notice is a message tldguard owes someone (a reporter, a registrar),
+// queued in the same transaction as the change that needs it so that it is
+// never lost; a sender delivers it later.
+type Notice struct {
+	ID         int64
+	Kind       NoticeKind
+	Status     NoticeStatus
+	ReporterID int64
+	ReportID   int64
+	CaseID     int64
+	To         string // address, when known at queue time
+	CreatedAt  time.Time
+	SentAt     time.Time
+	Attempts   int
+	LastError  string
+}

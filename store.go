@@ -1,0 +1,117 @@
+package tldguard
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a storage engine: sqlite (the default) or postgres. Both keep the
+// same data with their own SQL and pass the same behaviour suite (storetest).
+// Business rules live above it, in the service package, written once.
+type Store interface {
+	// Read runs fn in a read-only transaction over a consistent snapshot.
+	Read(ctx context.Context, fn func(Tx) error) error
+	// Write runs fn in one read-write transaction. When Write returns nil the
+	// change is committed and synced to stable storage.
+	Write(ctx context.Context, fn func(Tx) error) error
+	// WriteBatch is group commit: it runs each fn in its own savepoint of one
+	// transaction and commits once. errs[i] is the error of fns[i]; a fn that
+	// fails is rolled back to its savepoint without touching the others. If
+	// the commit itself fails, every entry holds that error. When an entry
+	// is nil its change is committed and synced.
+	WriteBatch(ctx context.Context, fns []func(Tx) error) (errs []error)
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is one transaction. Methods return *Error values: ENOTFOUND for a
+// missing row, ECONFLICT for a unique or version clash, EINTERNAL otherwise.
+// Times are stored with microsecond precision in UTC.
+type Tx interface {
+	// AppendEvent seals e as the event after the stored chain head (setting
+	// Seq, PrevHash and Hash) and writes it and the new head.
+	AppendEvent(e *Event) error
+	// ChainHead returns the newest event's position (zero for an empty log).
+	ChainHead() (ChainHead, error)
+	// ScanEvents calls fn for every event with Seq > after, in Seq order,
+	// until fn returns an error (which ScanEvents returns).
+	ScanEvents(after int64, fn func(*Event) error) error
+	// EventsByCase returns a case's events, oldest first.
+	EventsByCase(caseID int64) ([]*Event, error)
+
+	CreateUser(u *User) error // sets ID; ECONFLICT on a taken e-mail
+	UserByID(id int64) (*User, error)
+	UserByEmail(email string) (*User, error)
+	ListUsers() ([]*User, error)
+	UpdateUser(u *User) error
+
+	CreateToken(t *Token) error // sets ID
+	TokenByHash(hash []byte) (*Token, error)
+	RevokeToken(id int64, at time.Time) error
+
+	CreateSession(s *Session) error // sets ID
+	SessionByHash(hash []byte) (*Session, error)
+	DeleteSession(id int64) error
+	DeleteUserSessions(userID int64) error
+
+	CreateReporter(r *Reporter) error // sets ID; ECONFLICT on a taken name
+	ReporterByID(id int64) (*Reporter, error)
+	ListReporters() ([]*Reporter, error)
+	UpdateReporter(r *Reporter) error
+
+	AddTLD(name string, at time.Time) error // ECONFLICT when present
+	TLDs() ([]string, error)                // sorted
+
+	PutRegistrar(r *Registrar) error // insert or replace
+	Registrar(id string) (*Registrar, error)
+	ListRegistrars() ([]*Registrar, error)
+	PutRegistration(r *Registration) error // insert or replace, by Name
+	Registration(name string) (*Registration, error)
+	CountRegistrations(tld string) (int64, error) // "" counts all
+
+	// InsertReport stores r with its raw bytes, targets and request fields
+	// (not its evidence or case links) and sets r.ID.
+	InsertReport(r *Report) error
+	// ReportByID returns a report with Raw, Targets, Request, Evidence
+	// (metadata) and CaseIDs.
+	ReportByID(id int64) (*Report, error)
+	// ListReports returns reports newest first, without Raw.
+	ListReports(f ReportFilter) ([]*Report, error)
+	// LinkReportCase records that report's target number target is filed on caseID.
+	LinkReportCase(reportID, caseID int64, target int) error
+	// InsertEvidence stores the item and, if not yet stored, its content
+	// under its SHA-256; it sets e.ID.
+	InsertEvidence(e *Evidence, content []byte) error
+	EvidenceContent(sha256 []byte) ([]byte, error)
+	EvidenceByCase(caseID int64) ([]Evidence, error)
+
+	// OpenCase returns the case for (domain, threat) that is not closed.
+	OpenCase(domain string, threat ThreatType) (*Case, error)
+	// InsertCase stores c and sets c.ID and c.Version (1). ECONFLICT when a
+	// case for the same (domain, threat) is still open.
+	InsertCase(c *Case) error
+	// UpdateCase writes c's mutable fields if the stored version equals
+	// c.Version (else ECONFLICT), then increments c.Version.
+	UpdateCase(c *Case) error
+	CaseByID(id int64) (*Case, error)
+	// ListCases returns up to f.Limit cases in f.Sort order after f.After.
+	ListCases(f CaseFilter) ([]*Case, error)
+
+	Idempotent(reporterID int64, key string) (*IdempotencyRecord, error)
+	PutIdempotent(rec *IdempotencyRecord) error // ECONFLICT when the key is taken
+
+	QueueNotice(n *Notice) error // sets ID
+	ListNotices(status NoticeStatus, limit int) ([]*Notice, error)
+}
+
+// IdempotencyRecord is the first answer given to a request with an
+// Idempotency-Key, replayed for every repeat of that key by that reporter.
+type IdempotencyRecord struct {
+	ReporterID    int64
+	Key           string
+	RequestSHA256 []byte
+	Status        int
+	Response      []byte
+	CreatedAt     time.Time
+}

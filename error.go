@@ -72,8 +72,11 @@ func ErrorKind(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the caller-safe message of err.
+// ErrorMessage returns the caller-safe message of err, "" for nil.
 func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		if e.Field != "" && e.Message != "" {

@@ -12,7 +12,9 @@ type Store interface {
 	// Read runs fn in a read-only transaction over a consistent snapshot.
 	Read(ctx context.Context, fn func(Tx) error) error
 	// Write runs fn in one read-write transaction. When Write returns nil the
-	// change is committed and synced to stable storage.
+	// change is committed and synced to stable storage. An engine may run fn
+	// again after a serialisation failure, so fn must not keep state from an
+	// earlier run; when the database stays busy, Write returns EUNAVAILABLE.
 	Write(ctx context.Context, fn func(Tx) error) error
 	// WriteBatch is group commit: it runs each fn in its own savepoint of one
 	// transaction and commits once. errs[i] is the error of fns[i]; a fn that
@@ -26,8 +28,14 @@ type Store interface {
 }
 
 // Tx is one transaction. Methods return *Error values: ENOTFOUND for a
-// missing row, ECONFLICT for a unique or version clash, EINTERNAL otherwise.
-// Times are stored with microsecond precision in UTC.
+// missing row (or a missing row that a new one refers to), ECONFLICT for a
+// unique or version clash, EINTERNAL otherwise. A missing row on a read and
+// an ECONFLICT leave the transaction usable; a write that refers to a
+// missing row may abort it (PostgreSQL aborts on a foreign-key violation),
+// so callers check references first. Times are stored with microsecond
+// precision in UTC, and zero times round-trip as zero. A Limit of 0 or less
+// in a list method means no limit; rows whose sort key is a zero time sort
+// last in every order.
 type Tx interface {
 	// AppendEvent seals e as the event after the stored chain head (setting
 	// Seq, PrevHash and Hash) and writes it and the new head.

@@ -1,0 +1,136 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/tldguard/tldguard"
+)
+
+var registryTests = []test{
+	{"TLDs", testTLDs},
+	{"Registrars", testRegistrars},
+	{"Registrations", testRegistrations},
+}
+
+func testTLDs(t *testing.T, s tldguard.Store) {
+	read(t, s, func(tx tldguard.Tx) error {
+		got, err := tx.TLDs()
+		if len(got) != 0 {
+			t.Errorf("TLDs of an empty store = %v", got)
+		}
+		return err
+	})
+	write(t, s, func(tx tldguard.Tx) error {
+		for _, name := range []string{"example", "abc", "xn--p1ai", "zz"} {
+			if err := tx.AddTLD(name, at(0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err := s.Write(t.Context(), func(tx tldguard.Tx) error { return tx.AddTLD("abc", at(1)) })
+	wantKind(t, "AddTLD of a present TLD", err, tldguard.ECONFLICT)
+	read(t, s, func(tx tldguard.Tx) error {
+		got, err := tx.TLDs()
+		wantEqual(t, "TLDs", got, []string{"abc", "example", "xn--p1ai", "zz"})
+		return err
+	})
+}
+
+func testRegistrars(t *testing.T, s tldguard.Store) {
+	a := &tldguard.Registrar{ID: "9999", Name: "Example Registrar", AbuseEmail: "abuse@registrar.example", AbusePhone: "+1.5555550100"}
+	b := &tldguard.Registrar{ID: "1234", Name: "Other Registrar"}
+	write(t, s, func(tx tldguard.Tx) error {
+		if err := tx.PutRegistrar(a); err != nil {
+			return err
+		}
+		return tx.PutRegistrar(b)
+	})
+	get := func(want *tldguard.Registrar) {
+		t.Helper()
+		read(t, s, func(tx tldguard.Tx) error {
+			got, err := tx.Registrar(want.ID)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "Registrar", got, want)
+			return nil
+		})
+	}
+	get(a)
+	get(b)
+	// Put replaces.
+	a2 := &tldguard.Registrar{ID: "9999", Name: "Example Registrar GmbH", AbuseEmail: "abuse@new.example"}
+	write(t, s, func(tx tldguard.Tx) error { return tx.PutRegistrar(a2) })
+	get(a2)
+	read(t, s, func(tx tldguard.Tx) error {
+		_, err := tx.Registrar("4242")
+		wantKind(t, "Registrar of a missing id", err, tldguard.ENOTFOUND)
+		got, err := tx.ListRegistrars()
+		if err != nil {
+			return err
+		}
+		if len(got) != 2 {
+			t.Fatalf("ListRegistrars returned %d registrars, want 2", len(got))
+		}
+		if got[0].ID != "1234" {
+			got[0], got[1] = got[1], got[0]
+		}
+		wantEqual(t, "ListRegistrars", got, []*tldguard.Registrar{b, a2})
+		return nil
+	})
+}
+
+func testRegistrations(t *testing.T, s tldguard.Store) {
+	a := &tldguard.Registration{
+		Name: "shop.example", TLD: "example", RegistrarID: "9999", RegistrarName: "Example Registrar",
+		Statuses:    []string{"clientTransferProhibited", "serverHold"},
+		NameServers: []string{"ns2.host.example", "ns1.host.example"},
+		CreatedAt:   at(-10000), UpdatedAt: at(-5),
+	}
+	b := &tldguard.Registration{Name: "bank.example", TLD: "example", RegistrarID: "1234", Statuses: []string{"ok"}, CreatedAt: at(-3)}
+	c := &tldguard.Registration{Name: "x.test", TLD: "test", RegistrarID: "1234"}
+	write(t, s, func(tx tldguard.Tx) error {
+		for _, r := range []*tldguard.Registration{a, b, c} {
+			if err := tx.PutRegistration(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	get := func(want *tldguard.Registration) {
+		t.Helper()
+		read(t, s, func(tx tldguard.Tx) error {
+			got, err := tx.Registration(want.Name)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "Registration", got, want)
+			return nil
+		})
+	}
+	for _, r := range []*tldguard.Registration{a, b, c} {
+		get(r)
+	}
+	// Put replaces by name, lists included.
+	a2 := &tldguard.Registration{
+		Name: "shop.example", TLD: "example", RegistrarID: "1234", RegistrarName: "Other",
+		Statuses: []string{"ok"}, CreatedAt: at(-10000), UpdatedAt: at(1),
+	}
+	write(t, s, func(tx tldguard.Tx) error { return tx.PutRegistration(a2) })
+	get(a2)
+	read(t, s, func(tx tldguard.Tx) error {
+		_, err := tx.Registration("nobody.example")
+		wantKind(t, "Registration of an unregistered name", err, tldguard.ENOTFOUND)
+		for tld, want := range map[string]int64{"": 3, "example": 2, "test": 1, "other": 0} {
+			n, err := tx.CountRegistrations(tld)
+			if err != nil {
+				return err
+			}
+			if n != want {
+				t.Errorf("CountRegistrations(%q) = %d, want %d", tld, n, want)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,42 @@
+package sqlite
+
+import (
+	"github.com/tldguard/tldguard"
+)
+
+// QueueNotice stores n as given and sets n.ID.
+func (t *tx) QueueNotice(n *tldguard.Notice) error {
+	id, err := t.insert("notice", `INSERT INTO notices (kind, status, reporter_id, report_id, case_id, to_addr,
+			created_at, sent_at, attempts, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Kind, n.Status, nullID(n.ReporterID), nullID(n.ReportID), nullID(n.CaseID), n.To, micros(n.CreatedAt), micros(n.SentAt),
+		n.Attempts, n.LastError)
+	if err != nil {
+		return err
+	}
+	n.ID = id
+	return nil
+}
+
+// ListNotices returns up to limit notices with the status (any status for
+// ""), oldest first: the order an outbox is worked in.
+func (t *tx) ListNotices(status tldguard.NoticeStatus, limitN int) ([]*tldguard.Notice, error) {
+	rows, err := t.query(`SELECT id, kind, status, reporter_id, report_id, case_id, to_addr, created_at, sent_at,
+			attempts, last_error
+		FROM notices WHERE ? = '' OR status = ? ORDER BY id LIMIT ?`, status, status, limit(limitN))
+	if err != nil {
+		return nil, dbError(err, "notices")
+	}
+	defer rows.Close()
+	var out []*tldguard.Notice
+	for rows.Next() {
+		n := new(tldguard.Notice)
+		err := rows.Scan(&n.ID, &n.Kind, &n.Status, idCol{&n.ReporterID}, idCol{&n.ReportID}, idCol{&n.CaseID}, &n.To,
+			timeCol{&n.CreatedAt}, timeCol{&n.SentAt}, &n.Attempts, &n.LastError)
+		if err != nil {
+			return nil, dbError(err, "notice")
+		}
+		out = append(out, n)
+	}
+	return out, dbError(rows.Err(), "notices")
+}

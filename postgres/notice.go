@@ -1,0 +1,54 @@
+package postgres
+
+import (
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tldguard/tldguard"
+)
+
+// QueueNotice stores n and sets n.ID; a notice without a status is queued.
+func (t *tx) QueueNotice(n *tldguard.Notice) error {
+	if n.Status == "" {
+		t.onUndo(func() { n.Status = "" })
+		n.Status = tldguard.NoticeQueued
+	}
+	var id int64
+	err := t.tx.QueryRow(t.ctx, `
+		INSERT INTO notices (kind, status, reporter_id, report_id, case_id, to_addr,
+			created_at, sent_at, attempts, last_error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		n.Kind, n.Status, nullID(n.ReporterID), nullID(n.ReportID), nullID(n.CaseID), n.To,
+		ts(n.CreatedAt), ts(n.SentAt), n.Attempts, n.LastError).Scan(&id)
+	if err != nil {
+		return t.fail(err, "notice")
+	}
+	t.setID(&n.ID, id)
+	return nil
+}
+
+// ListNotices returns notices with the status ("" for any), oldest first,
+// up to limit (none for limit <= 0).
+func (t *tx) ListNotices(status tldguard.NoticeStatus, limit int) ([]*tldguard.Notice, error) {
+	q := `SELECT id, kind, status, coalesce(reporter_id, 0), coalesce(report_id, 0), coalesce(case_id, 0),
+		to_addr, created_at, sent_at, attempts, last_error FROM notices`
+	var args []any
+	if status != "" {
+		args = append(args, string(status))
+		q += " WHERE status = $1"
+	}
+	q += " ORDER BY id"
+	if limit > 0 {
+		args = append(args, limit)
+		q += " LIMIT $" + strconv.Itoa(len(args))
+	}
+	rows, _ := t.tx.Query(t.ctx, q, args...)
+	ns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*tldguard.Notice, error) {
+		n := new(tldguard.Notice)
+		err := r.Scan(&n.ID, &n.Kind, &n.Status, &n.ReporterID, &n.ReportID, &n.CaseID,
+			&n.To, scanTime(&n.CreatedAt), scanTime(&n.SentAt), &n.Attempts, &n.LastError)
+		return n, err
+	})
+	return emptyNil(ns), t.fail(err, "notice")
+}

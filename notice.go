@@ -30,8 +30,11 @@ type Notice struct {
 	ReportID   int64
 	CaseID     int64
 	To         string // address, when known at queue time
-	CreatedAt  time.Time
-	SentAt     time.Time
-	Attempts   int
-	LastError  string
+	// InReplyTo is the Message-ID of the mail the notice answers, so the
+	// acknowledgement of an e-mailed report threads under it.
+	InReplyTo string
+	CreatedAt time.Time
+	SentAt    time.Time
+	Attempts  int
+	LastError string
 }

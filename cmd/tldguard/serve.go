@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/tldguard/tldguard"
+	tghttp "github.com/tldguard/tldguard/http"
+	"github.com/tldguard/tldguard/localregistry"
+	"github.com/tldguard/tldguard/service"
+)
+
+// Config is everything Main needs to run the server.
+type Config struct {
+	Store engine
+	Addr  string
+	// RateLimit and RateBurst are each credential's request budget (per
+	// second, and at once); zero takes the http package's defaults.
+	RateLimit float64
+	RateBurst int
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// after SIGTERM.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+	Now             tldguard.Now
+}
+
+// Main is the running server: the service over the store and the HTTP
+// server in front of it. An end-to-end test builds one on port 0.
+type Main struct {
+	Config  Config
+	Service *service.Service
+	HTTP    *tghttp.Server
+}
+
+// Run starts the server; it returns once the port is bound.
+func (m *Main) Run(ctx context.Context) error {
+	c := m.Config
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	m.Config = c
+	m.Service = service.New(service.Config{
+		Store:    c.Store,
+		Registry: localregistry.New(c.Store),
+		Now:      c.Now,
+		Logger:   c.Logger,
+	})
+	srv, err := tghttp.NewServer(tghttp.Config{
+		Addr:      c.Addr,
+		RateLimit: c.RateLimit,
+		RateBurst: c.RateBurst,
+		Pinger:    c.Store,
+		Logger:    c.Logger,
+		Now:       c.Now,
+	}, tghttp.Services{Reports: m.Service, Cases: m.Service, Auth: m.Service, Audit: m.Service})
+	if err != nil {
+		return err
+	}
+	m.HTTP = srv
+	return srv.Open()
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() net.Addr { return m.HTTP.Addr() }
+
+// Close stops the server gracefully: in-flight requests finish (up to the
+// shutdown timeout), queued writes commit, then the store closes.
+func (m *Main) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+	defer cancel()
+	var err error
+	if m.HTTP != nil {
+		err = m.HTTP.Close(ctx)
+	}
+	if m.Service != nil {
+		m.Service.Close()
+	}
+	if cerr := m.Config.Store.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// serveFlags are the flags serve and demo share.
+type serveFlags struct {
+	dbFlags
+	addr      string
+	logFormat string
+	rateLimit float64
+	rateBurst int
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.dbFlags.register(fs)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "listen address HOST:PORT")
+	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or text")
+	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second each API token may make on average (default 20)")
+	fs.IntVar(&f.rateBurst, "rate-burst", 0, "requests each API token may make at once (default 40)")
+}
+
+// config returns the server configuration the flags describe.
+func (f *serveFlags) config(store engine, log *slog.Logger) Config {
+	return Config{Store: store, Addr: f.addr, Logger: log, RateLimit: f.rateLimit, RateBurst: f.rateBurst}
+}
+
+func (f *serveFlags) logger(w io.Writer) (*slog.Logger, error) {
+	switch f.logFormat {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	}
+	return nil, usagef("--log-format must be json or text")
+}
+
+func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
+	var f serveFlags
+	fs := newFlags("serve", errOut)
+	f.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := f.logger(errOut)
+	if err != nil {
+		return err
+	}
+	store, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	return serveUntilDone(ctx, &Main{Config: f.config(store, log)}, out, nil)
+}
+
+// serveUntilDone runs m until ctx ends (SIGTERM, SIGINT), then shuts down
+// gracefully. ready, if set, runs once the port is bound.
+func serveUntilDone(ctx context.Context, m *Main, out io.Writer, ready func(addr string)) error {
+	if err := m.Run(ctx); err != nil {
+		m.Config.Store.Close()
+		return err
+	}
+	addr := m.Addr().String()
+	m.Config.Logger.Info("tldguard serving", "addr", addr, "pid", os.Getpid())
+	if ready != nil {
+		ready(addr)
+	} else {
+		fmt.Fprintf(out, "tldguard listening on http://%s\n", addr)
+	}
+	<-ctx.Done()
+	m.Config.Logger.Info("tldguard shutting down")
+	return m.Close()
+}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +35,9 @@ type Store struct {
 
 var _ tldguard.Store = (*Store)(nil)
 
+// defaultMaxConns is the pool size unless the DSN sets pool_max_conns.
+const defaultMaxConns = 16
+
 // Open connects to the database named by dsn, a PostgreSQL URL or key=value
 // string. The DSN may set search_path (to keep tldguard in its own schema)
 // and pgxpool's pool_* settings. Open never lets synchronous_commit be off:
@@ -46,6 +50,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, &tldguard.Error{Kind: tldguard.EINVALID, Message: "malformed PostgreSQL connection string", Err: err}
 	}
 	cfg.AfterConnect = keepDurable
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// pgxpool's default (the number of CPUs, at least 4) starves the
+		// group committer behind concurrent reads on small machines.
+		cfg.MaxConns = defaultMaxConns
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, &tldguard.Error{Kind: tldguard.EINVALID, Message: "bad PostgreSQL configuration", Err: err}

@@ -77,6 +77,10 @@ type Tx interface {
 	PutRegistration(r *Registration) error // insert or replace, by Name
 	Registration(name string) (*Registration, error)
 	CountRegistrations(tld string) (int64, error) // "" counts all
+	// HeldNames returns the registered names whose statuses include
+	// serverHold or clientHold, sorted: registered but absent from the zone,
+	// they still count for the zone check.
+	HeldNames() ([]string, error)
 
 	// InsertReport stores r with its raw bytes, targets and request fields
 	// (not its evidence or case links) and sets r.ID.
@@ -110,7 +114,42 @@ type Tx interface {
 	PutIdempotent(rec *IdempotencyRecord) error // ECONFLICT when the key is taken
 
 	QueueNotice(n *Notice) error // sets ID
+	// ListNotices returns notices in the status ("" = any), oldest first.
 	ListNotices(status NoticeStatus, limit int) ([]*Notice, error)
+	// UpdateNotice writes Status, SentAt, Attempts and LastError.
+	UpdateNotice(n *Notice) error
+
+	// ReporterByName returns the reporter account with that exact name.
+	ReporterByName(name string) (*Reporter, error)
+
+	// ActiveFinding returns the finding for (domain, feed, threat) that is
+	// not delisted.
+	ActiveFinding(domain, feed string, threat ThreatType) (*Finding, error)
+	InsertFinding(f *Finding) error // sets ID
+	// UpdateFinding writes URLs, Compromised, CaseID, LastSeen, LastRunID
+	// and DelistedAt.
+	UpdateFinding(f *Finding) error
+	// DelistFindings marks every active finding of feed whose LastRunID is
+	// not runID as delisted at the given time and returns how many it marked.
+	DelistFindings(feed string, runID int64, at time.Time) (int64, error)
+	// ListFindings returns findings newest first (by id).
+	ListFindings(f FindingFilter) ([]*Finding, error)
+
+	InsertScanRun(r *ScanRun) error // sets ID
+	// UpdateScanRun writes every field but ID, Trigger, Node and StartedAt.
+	UpdateScanRun(r *ScanRun) error
+	ScanRunByID(id int64) (*ScanRun, error)
+	// ListScanRuns returns runs newest first, only ids below beforeID when
+	// it is non-zero.
+	ListScanRuns(beforeID int64, limit int) ([]*ScanRun, error)
+
+	// AcquireLease takes the named lease for holder until the given time if
+	// it is free, expired at now, or already held by holder, and reports
+	// whether it did. Leases keep one zone check (or other singleton job)
+	// running at a time across processes and nodes.
+	AcquireLease(name, holder string, now, until time.Time) (bool, error)
+	// ReleaseLease gives the lease up if holder holds it.
+	ReleaseLease(name, holder string) error
 }
 
 // IdempotencyRecord is the first answer given to a request with an

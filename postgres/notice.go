@@ -16,10 +16,10 @@ func (t *tx) QueueNotice(n *tldguard.Notice) error {
 	}
 	var id int64
 	err := t.tx.QueryRow(t.ctx, `
-		INSERT INTO notices (kind, status, reporter_id, report_id, case_id, to_addr,
+		INSERT INTO notices (kind, status, reporter_id, report_id, case_id, to_addr, in_reply_to,
 			created_at, sent_at, attempts, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-		n.Kind, n.Status, nullID(n.ReporterID), nullID(n.ReportID), nullID(n.CaseID), n.To,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		n.Kind, n.Status, nullID(n.ReporterID), nullID(n.ReportID), nullID(n.CaseID), n.To, n.InReplyTo,
 		ts(n.CreatedAt), ts(n.SentAt), n.Attempts, n.LastError).Scan(&id)
 	if err != nil {
 		return t.fail(err, "notice")
@@ -32,7 +32,7 @@ func (t *tx) QueueNotice(n *tldguard.Notice) error {
 // up to limit (none for limit <= 0).
 func (t *tx) ListNotices(status tldguard.NoticeStatus, limit int) ([]*tldguard.Notice, error) {
 	q := `SELECT id, kind, status, coalesce(reporter_id, 0), coalesce(report_id, 0), coalesce(case_id, 0),
-		to_addr, created_at, sent_at, attempts, last_error FROM notices`
+		to_addr, in_reply_to, created_at, sent_at, attempts, last_error FROM notices`
 	var args []any
 	if status != "" {
 		args = append(args, string(status))
@@ -47,8 +47,19 @@ func (t *tx) ListNotices(status tldguard.NoticeStatus, limit int) ([]*tldguard.N
 	ns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*tldguard.Notice, error) {
 		n := new(tldguard.Notice)
 		err := r.Scan(&n.ID, &n.Kind, &n.Status, &n.ReporterID, &n.ReportID, &n.CaseID,
-			&n.To, scanTime(&n.CreatedAt), scanTime(&n.SentAt), &n.Attempts, &n.LastError)
+			&n.To, &n.InReplyTo, scanTime(&n.CreatedAt), scanTime(&n.SentAt), &n.Attempts, &n.LastError)
 		return n, err
 	})
 	return emptyNil(ns), t.fail(err, "notice")
+}
+
+// UpdateNotice writes n's delivery state: Status, SentAt, Attempts and
+// LastError. ENOTFOUND when there is no notice n.ID.
+func (t *tx) UpdateNotice(n *tldguard.Notice) error {
+	tag, err := t.exec("notice", `UPDATE notices SET status = $2, sent_at = $3, attempts = $4, last_error = $5
+		WHERE id = $1`, n.ID, n.Status, ts(n.SentAt), n.Attempts, n.LastError)
+	if err == nil && tag.RowsAffected() == 0 {
+		return notFound("notice")
+	}
+	return err
 }

@@ -94,3 +94,11 @@ func (t *tx) CountRegistrations(tld string) (int64, error) {
 	}
 	return n, t.fail(err, "registration")
 }
+
+// HeldNames returns the names on hold.
+func (t *tx) HeldNames() ([]string, error) {
+	rows, _ := t.tx.Query(t.ctx, `SELECT name FROM registrations
+		WHERE statuses && ARRAY['serverHold', 'clientHold']::text[] ORDER BY name`)
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return emptyNil(names), t.fail(err, "held names")
+}

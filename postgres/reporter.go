@@ -59,6 +59,16 @@ func (t *tx) ReporterByID(id int64) (*tldguard.Reporter, error) {
 	return r, nil
 }
 
+// ReporterByName returns the reporter account with exactly that name;
+// ENOTFOUND when there is none.
+func (t *tx) ReporterByName(name string) (*tldguard.Reporter, error) {
+	r, err := scanReporter(t.tx.QueryRow(t.ctx, `SELECT `+reporterColumns+` FROM reporters WHERE name = $1`, name))
+	if err != nil {
+		return nil, t.fail(err, "reporter")
+	}
+	return r, nil
+}
+
 // ListReporters returns every reporter in id order.
 func (t *tx) ListReporters() ([]*tldguard.Reporter, error) {
 	rows, _ := t.tx.Query(t.ctx, `SELECT `+reporterColumns+` FROM reporters ORDER BY id`)

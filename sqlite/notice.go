@@ -7,10 +7,10 @@ import (
 // QueueNotice stores n as given and sets n.ID.
 func (t *tx) QueueNotice(n *tldguard.Notice) error {
 	id, err := t.insert("notice", `INSERT INTO notices (kind, status, reporter_id, report_id, case_id, to_addr,
-			created_at, sent_at, attempts, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.Kind, n.Status, nullID(n.ReporterID), nullID(n.ReportID), nullID(n.CaseID), n.To, micros(n.CreatedAt), micros(n.SentAt),
-		n.Attempts, n.LastError)
+			in_reply_to, created_at, sent_at, attempts, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.Kind, n.Status, nullID(n.ReporterID), nullID(n.ReportID), nullID(n.CaseID), n.To, n.InReplyTo,
+		micros(n.CreatedAt), micros(n.SentAt), n.Attempts, n.LastError)
 	if err != nil {
 		return err
 	}
@@ -21,8 +21,8 @@ func (t *tx) QueueNotice(n *tldguard.Notice) error {
 // ListNotices returns up to limit notices with the status (any status for
 // ""), oldest first: the order an outbox is worked in.
 func (t *tx) ListNotices(status tldguard.NoticeStatus, limitN int) ([]*tldguard.Notice, error) {
-	rows, err := t.query(`SELECT id, kind, status, reporter_id, report_id, case_id, to_addr, created_at, sent_at,
-			attempts, last_error
+	rows, err := t.query(`SELECT id, kind, status, reporter_id, report_id, case_id, to_addr, in_reply_to,
+			created_at, sent_at, attempts, last_error
 		FROM notices WHERE ? = '' OR status = ? ORDER BY id LIMIT ?`, status, status, limit(limitN))
 	if err != nil {
 		return nil, dbError(err, "notices")
@@ -32,11 +32,18 @@ func (t *tx) ListNotices(status tldguard.NoticeStatus, limitN int) ([]*tldguard.
 	for rows.Next() {
 		n := new(tldguard.Notice)
 		err := rows.Scan(&n.ID, &n.Kind, &n.Status, idCol{&n.ReporterID}, idCol{&n.ReportID}, idCol{&n.CaseID}, &n.To,
-			timeCol{&n.CreatedAt}, timeCol{&n.SentAt}, &n.Attempts, &n.LastError)
+			&n.InReplyTo, timeCol{&n.CreatedAt}, timeCol{&n.SentAt}, &n.Attempts, &n.LastError)
 		if err != nil {
 			return nil, dbError(err, "notice")
 		}
 		out = append(out, n)
 	}
 	return out, dbError(rows.Err(), "notices")
+}
+
+// UpdateNotice writes n's delivery state: Status, SentAt, Attempts and
+// LastError. ENOTFOUND when there is no notice n.ID.
+func (t *tx) UpdateNotice(n *tldguard.Notice) error {
+	return t.update("notice", `UPDATE notices SET status = ?, sent_at = ?, attempts = ?, last_error = ? WHERE id = ?`,
+		n.Status, micros(n.SentAt), n.Attempts, n.LastError, n.ID)
 }

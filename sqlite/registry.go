@@ -110,3 +110,23 @@ func (t *tx) CountRegistrations(tld string) (int64, error) {
 	}
 	return n, dbError(err, "registrations")
 }
+
+// HeldNames returns the names on hold. Statuses are a JSON array of quoted
+// EPP statuses, so a quoted match cannot hit a longer status name.
+func (t *tx) HeldNames() ([]string, error) {
+	rows, err := t.query(`SELECT name FROM registrations
+		WHERE statuses LIKE '%"serverHold"%' OR statuses LIKE '%"clientHold"%' ORDER BY name`)
+	if err != nil {
+		return nil, dbError(err, "held names")
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, dbError(err, "held names")
+		}
+		names = append(names, n)
+	}
+	return names, dbError(rows.Err(), "held names")
+}

@@ -49,6 +49,16 @@ func (t *tx) ReporterByID(id int64) (*tldguard.Reporter, error) {
 	return r, nil
 }
 
+// ReporterByName returns the reporter account with exactly that name (the
+// comparison is by bytes, case-sensitive); ENOTFOUND when there is none.
+func (t *tx) ReporterByName(name string) (*tldguard.Reporter, error) {
+	r, err := scanReporter(t.queryRow("SELECT "+reporterColumns+" FROM reporters WHERE name = ?", name))
+	if err != nil {
+		return nil, dbError(err, "reporter")
+	}
+	return r, nil
+}
+
 // ListReporters returns every reporter in id order.
 func (t *tx) ListReporters() ([]*tldguard.Reporter, error) {
 	rows, err := t.query("SELECT " + reporterColumns + " FROM reporters ORDER BY id")

@@ -16,8 +16,8 @@ var timeType = reflect.TypeFor[time.Time]()
 // diff describes the first difference between got (read from a store) and
 // want (what was written), or returns "". It compares exported fields only,
 // times by instant after truncating want to the stores' precision (and
-// requires got in UTC), and treats a nil slice as equal to an empty one:
-// stores need not tell them apart.
+// requires got in UTC), and treats a nil slice or map as equal to an empty
+// one: stores need not tell them apart.
 func diff(got, want any) string {
 	return diffValue("", reflect.ValueOf(got), reflect.ValueOf(want))
 }
@@ -80,6 +80,9 @@ func diffValue(path string, g, w reflect.Value) string {
 		}
 		return ""
 	case reflect.Map, reflect.Array, reflect.Func, reflect.Chan:
+		if g.Kind() == reflect.Map && g.Len() == 0 && w.Len() == 0 {
+			return ""
+		}
 		if !reflect.DeepEqual(g.Interface(), w.Interface()) {
 			return fmt.Sprintf("%s: got %v, want %v", where(path), g, w)
 		}

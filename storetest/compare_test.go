@@ -24,6 +24,8 @@ func TestDiff(t *testing.T) {
 		{"zero time", &tldguard.Token{}, &tldguard.Token{}, ""},
 		{"zero time lost", &tldguard.Token{RevokedAt: time.Unix(0, 0).UTC()}, &tldguard.Token{}, "RevokedAt"},
 		{"nil and empty slice", &tldguard.Report{Targets: []tldguard.Target{}, Raw: []byte{}}, &tldguard.Report{}, ""},
+		{"nil and empty map", &tldguard.ScanRun{ByFeed: map[string]int64{}}, &tldguard.ScanRun{}, ""},
+		{"map entry", &tldguard.ScanRun{ByFeed: map[string]int64{"a": 1}}, &tldguard.ScanRun{ByFeed: map[string]int64{"a": 2}}, "ByFeed"},
 		{"bytes", &tldguard.Report{Raw: []byte{1}}, &tldguard.Report{Raw: []byte{2}}, "Raw"},
 		{"nil pointer", &tldguard.Reporter{}, &tldguard.Reporter{Verification: &tldguard.Verification{}}, "Verification"},
 		{"slice item", []int64{1, 2}, []int64{1, 3}, "[1]"},

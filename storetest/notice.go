@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/tldguard/tldguard"
 )
@@ -46,6 +47,7 @@ func testIdempotency(t *testing.T, s tldguard.Store) {
 
 var noticeTests = []test{
 	{"QueueAndList", testNotices},
+	{"Update", testNoticeUpdate},
 }
 
 // testNotices: ListNotices gives the oldest first, the order an outbox is
@@ -62,6 +64,7 @@ func testNotices(t *testing.T, s tldguard.Store) {
 	}
 	q1, q2, q3 := mk(tldguard.NoticeQueued, 1), mk(tldguard.NoticeQueued, 2), mk(tldguard.NoticeQueued, 3)
 	q2.CaseID, q2.To = 0, ""
+	q3.InReplyTo = "<CAF=7x+Qm9@mail.police.example>"
 	sent := mk(tldguard.NoticeSent, 0)
 	sent.SentAt, sent.Attempts = at(1), 1
 	failed := mk(tldguard.NoticeFailed, 4)
@@ -88,6 +91,8 @@ func testNotices(t *testing.T, s tldguard.Store) {
 			{tldguard.NoticeQueued, 0, []*tldguard.Notice{q1, q2, q3}},
 			{tldguard.NoticeSent, 10, []*tldguard.Notice{sent}},
 			{tldguard.NoticeFailed, 10, []*tldguard.Notice{failed}},
+			{"", 0, []*tldguard.Notice{q1, sent, q2, failed, q3}},
+			{"", 3, []*tldguard.Notice{q1, sent, q2}},
 		} {
 			got, err := tx.ListNotices(tc.status, tc.limit)
 			if err != nil {
@@ -97,4 +102,59 @@ func testNotices(t *testing.T, s tldguard.Store) {
 		}
 		return nil
 	})
+}
+
+// testNoticeUpdate: UpdateNotice writes Status, SentAt, Attempts and
+// LastError, and nothing else; InReplyTo round-trips.
+func testNoticeUpdate(t *testing.T, s tldguard.Store) {
+	rep := mustCreateReporter(t, s, newReporter("a", tldguard.SourceTrustedNotifier))
+	c := mustInsertCase(t, s, newCase("a.example", tldguard.ThreatPhishing))
+	r := mustInsertReport(t, s, newReport(rep.ID, "a.example"), c.ID)
+	n := &tldguard.Notice{
+		Kind: tldguard.NoticeAck, Status: tldguard.NoticeQueued, ReporterID: rep.ID, ReportID: r.ID, CaseID: c.ID,
+		To: rep.Email, InReplyTo: "<20250601120000.4711@mx.reporter.example>", CreatedAt: at(0),
+	}
+	other := &tldguard.Notice{Kind: tldguard.NoticeAck, Status: tldguard.NoticeQueued, ReporterID: rep.ID,
+		To: rep.Email, CreatedAt: at(1)}
+	write(t, s, func(tx tldguard.Tx) error {
+		if err := tx.QueueNotice(n); err != nil {
+			return err
+		}
+		return tx.QueueNotice(other)
+	})
+	check := func(what string, want ...*tldguard.Notice) {
+		t.Helper()
+		read(t, s, func(tx tldguard.Tx) error {
+			got, err := tx.ListNotices("", 0)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, what, got, want)
+			return nil
+		})
+	}
+	check("notices as queued", n, other)
+
+	// A failed attempt, then delivery.
+	upd := *n
+	upd.Status, upd.Attempts, upd.LastError = tldguard.NoticeQueued, 1, "421 4.7.0 try again later"
+	write(t, s, func(tx tldguard.Tx) error { return tx.UpdateNotice(&upd) })
+	check("notice after a failed attempt", &upd, other)
+	upd.Status, upd.SentAt, upd.Attempts, upd.LastError = tldguard.NoticeSent, at(9), 2, ""
+	// Not written: what the notice is and where it goes.
+	changed := upd
+	changed.Kind, changed.ReporterID, changed.ReportID, changed.CaseID = "other", 0, 0, 0
+	changed.To, changed.InReplyTo, changed.CreatedAt = "x@elsewhere.example", "", at(50)
+	write(t, s, func(tx tldguard.Tx) error { return tx.UpdateNotice(&changed) })
+	check("notice after delivery", &upd, other)
+
+	// Back to queued: the sent time goes back to zero.
+	upd.Status, upd.SentAt = tldguard.NoticeQueued, time.Time{}
+	write(t, s, func(tx tldguard.Tx) error { return tx.UpdateNotice(&upd) })
+	check("notice requeued", &upd, other)
+
+	missing := *n
+	missing.ID = other.ID + 100
+	err := s.Write(t.Context(), func(tx tldguard.Tx) error { return tx.UpdateNotice(&missing) })
+	wantKind(t, "UpdateNotice of a missing notice", err, tldguard.ENOTFOUND)
 }

@@ -10,6 +10,45 @@ var registryTests = []test{
 	{"TLDs", testTLDs},
 	{"Registrars", testRegistrars},
 	{"Registrations", testRegistrations},
+	{"HeldNames", testHeldNames},
+}
+
+// testHeldNames: names with serverHold or clientHold, sorted; a status that
+// merely contains the word (serverHoldPending) does not count.
+func testHeldNames(t *testing.T, s tldguard.Store) {
+	read(t, s, func(tx tldguard.Tx) error {
+		names, err := tx.HeldNames()
+		if err != nil {
+			return err
+		}
+		if len(names) != 0 {
+			t.Errorf("HeldNames of an empty registry = %q", names)
+		}
+		return nil
+	})
+	write(t, s, func(tx tldguard.Tx) error {
+		for name, statuses := range map[string][]string{
+			"z-held.example": {"serverHold"},
+			"a-held.example": {"clientTransferProhibited", "clientHold"},
+			"m-held.test":    {"serverHold", "serverDeleteProhibited"},
+			"ok.example":     {"ok"},
+			"near.example":   {"serverHoldPending", "pendingDelete"},
+			"none.example":   nil,
+		} {
+			if err := tx.PutRegistration(&tldguard.Registration{Name: name, TLD: "example", RegistrarID: "1", Statuses: statuses}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx tldguard.Tx) error {
+		names, err := tx.HeldNames()
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "HeldNames", names, []string{"a-held.example", "m-held.test", "z-held.example"})
+		return nil
+	})
 }
 
 func testTLDs(t *testing.T, s tldguard.Store) {

@@ -11,6 +11,7 @@ var reporterTests = []test{
 	{"TakenName", testReporterTakenName},
 	{"Update", testReporterUpdate},
 	{"List", testReporterList},
+	{"ByName", testReporterByName},
 }
 
 func testReporterCreateAndGet(t *testing.T, s tldguard.Store) {
@@ -113,6 +114,28 @@ func testReporterList(t *testing.T, s tldguard.Store) {
 		}
 		id := func(r *tldguard.Reporter) int64 { return r.ID }
 		wantEqual(t, "ListReporters", byID(got, id), byID(want, id))
+		return nil
+	})
+}
+
+// testReporterByName: the name must match exactly, byte for byte.
+func testReporterByName(t *testing.T, s tldguard.Store) {
+	police := newReporter("Metro Police", tldguard.SourceLawEnforcement)
+	police.Verification = &tldguard.Verification{By: "admin@nic.example", At: at(3), How: "switchboard call-back"}
+	mustCreateReporter(t, s, police)
+	other := mustCreateReporter(t, s, newReporter("metro-police", tldguard.SourcePublic))
+	read(t, s, func(tx tldguard.Tx) error {
+		for _, want := range []*tldguard.Reporter{police, other} {
+			got, err := tx.ReporterByName(want.Name)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "ReporterByName("+want.Name+")", got, want)
+		}
+		for _, name := range []string{"metro police", "Metro Police ", "METRO POLICE", "Metro", ""} {
+			_, err := tx.ReporterByName(name)
+			wantKind(t, "ReporterByName("+name+")", err, tldguard.ENOTFOUND)
+		}
 		return nil
 	})
 }

@@ -38,6 +38,9 @@ func Run(t *testing.T, open func(t *testing.T) tldguard.Store) {
 		{"ListCases", listCasesTests},
 		{"Idempotency", idempotencyTests},
 		{"Notice", noticeTests},
+		{"Finding", findingTests},
+		{"ScanRun", scanRunTests},
+		{"Lease", leaseTests},
 		{"Reference", referenceTests},
 	}
 	for _, g := range groups {

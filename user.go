@@ -58,14 +58,16 @@ type Token struct {
 	RevokedAt  time.Time // zero while valid
 }
 
-// Session is a signed-in browser session; like tokens, only the hash of the
-// cookie value is stored.
+// Session is a signed-in browser session of a staff member or of a
+// reporter account (the reporter portal); exactly one of UserID and
+// ReporterID is set. Like tokens, only the hash of the cookie is stored.
 type Session struct {
-	ID        int64
-	Hash      []byte
-	UserID    int64
-	CreatedAt time.Time
-	ExpiresAt time.Time
+	ID         int64
+	Hash       []byte
+	UserID     int64
+	ReporterID int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
 }
 
 // PrincipalKind says what kind of party a Principal is.

@@ -120,9 +120,9 @@ func (t *tx) RevokeToken(id int64, at time.Time) error {
 func (t *tx) CreateSession(s *tldguard.Session) error {
 	var id int64
 	err := t.tx.QueryRow(t.ctx, `
-		INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+		INSERT INTO sessions (hash, user_id, reporter_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT DO NOTHING RETURNING id`,
-		s.Hash, s.UserID, ts(s.CreatedAt), ts(s.ExpiresAt)).Scan(&id)
+		s.Hash, nullID(s.UserID), nullID(s.ReporterID), ts(s.CreatedAt), ts(s.ExpiresAt)).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return conflict("the session exists")
 	}
@@ -135,8 +135,9 @@ func (t *tx) CreateSession(s *tldguard.Session) error {
 
 func (t *tx) SessionByHash(hash []byte) (*tldguard.Session, error) {
 	s := new(tldguard.Session)
-	err := t.tx.QueryRow(t.ctx, `SELECT id, hash, user_id, created_at, expires_at FROM sessions WHERE hash = $1`, hash).Scan(
-		&s.ID, &s.Hash, &s.UserID, scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt))
+	err := t.tx.QueryRow(t.ctx, `SELECT id, hash, coalesce(user_id, 0), coalesce(reporter_id, 0), created_at, expires_at
+		FROM sessions WHERE hash = $1`, hash).Scan(
+		&s.ID, &s.Hash, &s.UserID, &s.ReporterID, scanTime(&s.CreatedAt), scanTime(&s.ExpiresAt))
 	if err != nil {
 		return nil, t.fail(err, "session")
 	}

@@ -99,8 +99,8 @@ func (t *tx) RevokeToken(id int64, at time.Time) error {
 
 // CreateSession stores s and sets s.ID.
 func (t *tx) CreateSession(s *tldguard.Session) error {
-	id, err := t.insert("session", "INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-		s.Hash, s.UserID, micros(s.CreatedAt), micros(s.ExpiresAt))
+	id, err := t.insert("session", "INSERT INTO sessions (hash, user_id, reporter_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+		s.Hash, nullID(s.UserID), nullID(s.ReporterID), micros(s.CreatedAt), micros(s.ExpiresAt))
 	if err != nil {
 		return err
 	}
@@ -110,8 +110,9 @@ func (t *tx) CreateSession(s *tldguard.Session) error {
 
 func (t *tx) SessionByHash(hash []byte) (*tldguard.Session, error) {
 	s := new(tldguard.Session)
-	err := t.queryRow("SELECT id, hash, user_id, created_at, expires_at FROM sessions WHERE hash = ?", hash).Scan(
-		&s.ID, &s.Hash, &s.UserID, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
+	err := t.queryRow(`SELECT id, hash, coalesce(user_id, 0), coalesce(reporter_id, 0), created_at, expires_at
+		FROM sessions WHERE hash = ?`, hash).Scan(
+		&s.ID, &s.Hash, &s.UserID, &s.ReporterID, timeCol{&s.CreatedAt}, timeCol{&s.ExpiresAt})
 	if err != nil {
 		return nil, dbError(err, "session")
 	}

@@ -208,6 +208,29 @@ func testTokenNotFound(t *testing.T, s tldguard.Store) {
 
 var sessionTests = []test{
 	{"CreateGetDelete", testSession},
+	{"Reporter", testReporterSession},
+}
+
+// testReporterSession: a reporter account's session round-trips with its
+// ReporterID, and a session must belong to exactly one kind of account.
+func testReporterSession(t *testing.T, s tldguard.Store) {
+	r := mustCreateReporter(t, s, newReporter("portal", tldguard.SourceLawEnforcement))
+	x := &tldguard.Session{Hash: sum([]byte("r1")), ReporterID: r.ID, CreatedAt: at(0), ExpiresAt: at(60)}
+	write(t, s, func(tx tldguard.Tx) error { return tx.CreateSession(x) })
+	read(t, s, func(tx tldguard.Tx) error {
+		got, err := tx.SessionByHash(x.Hash)
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "SessionByHash", got, x)
+		return nil
+	})
+	err := s.Write(t.Context(), func(tx tldguard.Tx) error {
+		return tx.CreateSession(&tldguard.Session{Hash: sum([]byte("none")), CreatedAt: at(0), ExpiresAt: at(60)})
+	})
+	if err == nil {
+		t.Error("CreateSession stored a session with no owner")
+	}
 }
 
 func testSession(t *testing.T, s tldguard.Store) {

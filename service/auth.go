@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -101,7 +102,11 @@ func (s *Service) AuthenticateSession(ctx context.Context, session string) (*tld
 		if !now.Before(ss.ExpiresAt) {
 			return errBadCredentials
 		}
-		p, err = userPrincipal(tx, ss.UserID)
+		if ss.ReporterID != 0 {
+			p, err = reporterPrincipal(tx, ss.ReporterID)
+		} else {
+			p, err = userPrincipal(tx, ss.UserID)
+		}
 		return err
 	})
 	return p, authErr(err)
@@ -136,6 +141,32 @@ func (s *Service) Login(ctx context.Context, email, password string) (string, *t
 			return err
 		}
 		return tx.AppendEvent(&tldguard.Event{At: now, Actor: p.Actor(), Action: "user.signed_in", Subject: "user:" + u.Email, Data: []byte("{}")})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, p, nil
+}
+
+// ReporterLogin opens a browser session for a reporter account (the
+// reporter portal) in exchange for one of its API tokens: reporter accounts
+// have tokens, not passwords, and the session lets a law-enforcement
+// officer use the web form without keeping the token in the browser.
+func (s *Service) ReporterLogin(ctx context.Context, token string) (string, *tldguard.Principal, error) {
+	p, err := s.Authenticate(ctx, token)
+	if err != nil {
+		return "", nil, err
+	}
+	if p.Kind != tldguard.PrincipalReporter {
+		return "", nil, tldguard.Errorf(tldguard.EUNAUTHORIZED, "staff sign in with e-mail and password")
+	}
+	secret := randomSecret(sessionPrefix)
+	now := s.clock()
+	err = s.store.Write(ctx, func(tx tldguard.Tx) error {
+		if err := tx.CreateSession(&tldguard.Session{Hash: secretHash(secret), ReporterID: p.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl)}); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&tldguard.Event{At: now, Actor: p.Actor(), Action: "reporter.signed_in", Subject: fmt.Sprintf("reporter:%d", p.ID), Data: []byte("{}")})
 	})
 	if err != nil {
 		return "", nil, err

@@ -56,6 +56,21 @@ func TestAuth(t *testing.T) {
 				t.Errorf("token %q: %v", bad, err)
 			}
 		}
+		// A reporter exchanges its token for a portal session.
+		_, rtoken, err := f.svc.CreateReporter(f.admin, service.ReporterInput{Name: "Portal Police", Source: tldguard.SourceLawEnforcement})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, rp, err := f.svc.ReporterLogin(ctx, rtoken)
+		if err != nil || rp.Kind != tldguard.PrincipalReporter {
+			t.Fatalf("reporter login: %+v %v", rp, err)
+		}
+		if got, err := f.svc.AuthenticateSession(ctx, rs); err != nil || got.ID != rp.ID || got.Role != tldguard.RoleReporter || got.Reporter == nil {
+			t.Errorf("reporter session: %+v %v", got, err)
+		}
+		if _, _, err := f.svc.ReporterLogin(ctx, "tgr_wrong"); tldguard.ErrorKind(err) != tldguard.EUNAUTHORIZED {
+			t.Errorf("reporter login with a bad token: %v", err)
+		}
 		// Only admins manage accounts.
 		if _, _, err := f.svc.CreateUser(f.analyst, "x@nic.example", "", tldguard.RoleAdmin); tldguard.ErrorKind(err) != tldguard.EFORBIDDEN {
 			t.Errorf("analyst creating a user: %v", err)

@@ -152,6 +152,38 @@ type Tx interface {
 	ReleaseLease(name, holder string) error
 }
 
+// ActionTx holds the Tx methods for actions, blocked names and durable jobs
+// (the Framework's responses at the registry). It becomes part of Tx once
+// both engines implement it.
+type ActionTx interface {
+	InsertAction(a *Action) error // sets ID and Version (1)
+	// UpdateAction writes every field but ID, CaseID, Kind, Domain,
+	// ProposedBy and ProposedAt if the stored version equals a.Version
+	// (else ECONFLICT), then increments a.Version.
+	UpdateAction(a *Action) error
+	ActionByID(id int64) (*Action, error)
+	// ListActions returns actions oldest first (by id).
+	ListActions(f ActionFilter) ([]*Action, error)
+
+	PutBlocked(b *Blocked) error // insert or replace, by Name
+	BlockedName(name string) (*Blocked, error)
+	DeleteBlocked(name string) error // ENOTFOUND when not blocked
+
+	EnqueueJob(j *Job) error // sets ID; State defaults to queued
+	// ClaimJobs marks up to limit jobs as running by worker until
+	// lockUntil and returns them, earliest RunAt first: queued jobs due at
+	// now (RunAt <= now), and running jobs whose claim expired (a worker
+	// that died). Safe across processes and nodes: a job is claimed by one
+	// worker at a time.
+	ClaimJobs(worker string, now, lockUntil time.Time, limit int) ([]*Job, error)
+	// UpdateJob writes State, RunAt, Attempts, LastError, LockedBy,
+	// LockedUntil and UpdatedAt.
+	UpdateJob(j *Job) error
+	JobByID(id int64) (*Job, error)
+	// CountJobs counts jobs in a state ("" = all).
+	CountJobs(state JobState) (int64, error)
+}
+
 // IdempotencyRecord is the first answer given to a request with an
 // Idempotency-Key, replayed for every repeat of that key by that reporter.
 type IdempotencyRecord struct {

@@ -3,8 +3,8 @@
 // priority and how long each kind of case may wait for its response.
 //
 // The Framework is voluntary and every operator tunes it, so each rule is a
-// field with the Framework's default; Default returns them. (The YAML policy
-// file, proposals and approvals arrive with the actions work.)
+// field with the Framework's default; Default returns them, Load reads an
+// operator's YAML file over them, and Text prints the effective policy.
 package policy
 
 import (
@@ -17,6 +17,33 @@ import (
 // Policy is the effective playbook.
 type Policy struct {
 	Clocks Clocks
+	// Referral is how long a registrar has to answer a referral before the
+	// case comes back to the registry's queue with its own action proposed.
+	Referral Referral
+	// Approvals is how many distinct approvers each action needs (absent:
+	// none). ProtectedExtra more are needed on a protected or
+	// shared-service name.
+	Approvals      map[tldguard.ActionKind]int
+	ProtectedExtra int
+	// Sinkhole is where a redirect points the name.
+	Sinkhole []string
+	// Protected names must never go dark without an extra approval (the
+	// operator's own names, governments, banks); SharedServices host many
+	// unrelated users (hosting, URL shorteners, dynamic DNS), so acting on
+	// the name hits them all. Each entry matches the name and its subdomains.
+	Protected      []string
+	SharedServices []string
+	// Proposals are the playbook's rules; the first that matches a case
+	// says what to propose.
+	Proposals []Rule
+	// Classifier tunes the compromised-or-malicious classifier.
+	Classifier ClassifyPolicy
+}
+
+// Referral holds the registrar answer windows per priority.
+type Referral struct {
+	HighAnswer     time.Duration
+	StandardAnswer time.Duration
 }
 
 // Clocks are the response windows.
@@ -26,11 +53,43 @@ type Clocks struct {
 	HighResponse time.Duration
 	// StandardResponse is the same for every other case. Framework: 72h.
 	StandardResponse time.Duration
+	// Warn is how long before a clock's end it shows as near its end and
+	// is alerted.
+	Warn time.Duration
 }
 
 // Default returns the Framework's defaults.
 func Default() *Policy {
-	return &Policy{Clocks: Clocks{HighResponse: 24 * time.Hour, StandardResponse: 72 * time.Hour}}
+	return &Policy{
+		Clocks:   Clocks{HighResponse: 24 * time.Hour, StandardResponse: 72 * time.Hour, Warn: 6 * time.Hour},
+		Referral: Referral{HighAnswer: 4 * time.Hour, StandardAnswer: 48 * time.Hour},
+		Approvals: map[tldguard.ActionKind]int{
+			tldguard.ActionHold: 1, tldguard.ActionLock: 1, tldguard.ActionRedirect: 1,
+			tldguard.ActionTransfer: 2, tldguard.ActionDelete: 2, tldguard.ActionBlock: 1, tldguard.ActionRelease: 1,
+		},
+		ProtectedExtra: 1,
+		Sinkhole:       []string{"ns1.sinkhole.invalid", "ns2.sinkhole.invalid"},
+		Proposals:      DefaultRules(),
+		Classifier:     DefaultClassify(),
+	}
+}
+
+// RequiredApprovals returns how many distinct approvers an action of kind
+// needs, with the extra ones for a guarded (protected or shared) name.
+func (p *Policy) RequiredApprovals(kind tldguard.ActionKind, guarded bool) int {
+	n := p.Approvals[kind]
+	if guarded && kind.AtRegistry() {
+		n += p.ProtectedExtra
+	}
+	return n
+}
+
+// ReferralWindow returns how long a registrar has to answer a referral.
+func (p *Policy) ReferralWindow(pr tldguard.Priority) time.Duration {
+	if pr == tldguard.PriorityHigh {
+		return p.Referral.HighAnswer
+	}
+	return p.Referral.StandardAnswer
 }
 
 // Validate reports the first field that makes p unusable.

@@ -77,6 +77,9 @@ type Tx interface {
 	PutRegistration(r *Registration) error // insert or replace, by Name
 	Registration(name string) (*Registration, error)
 	CountRegistrations(tld string) (int64, error) // "" counts all
+	// ListRegistrations returns up to limit registrations in tld ("" = all)
+	// with names after the given one, in name order (keyset pagination).
+	ListRegistrations(tld, after string, limit int) ([]*Registration, error)
 	// HeldNames returns the registered names whose statuses include
 	// serverHold or clientHold, sorted: registered but absent from the zone,
 	// they still count for the zone check.

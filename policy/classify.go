@@ -49,22 +49,14 @@ type ClassifyInput struct {
 	AbusedLegitimate bool
 }
 
-// Verdict is a classification with its score and the reasons behind it,
-// in words an analyst can check.
-type Verdict struct {
-	Class   tldguard.Classification `json:"classification"`
-	Score   int                     `json:"score"`
-	Reasons []string                `json:"reasons"`
-}
-
 // Classify weighs the signals DESIGN.md lists: the age of the registration
 // when first reported, brand terms in the label, URL paths typical of
 // hacked sites, a reputation list's "abused legitimate" code, and several
 // unrelated URLs on one name. Positive scores point to malicious, negative
 // to compromised.
-func (p *Policy) Classify(in ClassifyInput) Verdict {
+func (p *Policy) Classify(in ClassifyInput) tldguard.Verdict {
 	cp := p.Classifier
-	var v Verdict
+	var v tldguard.Verdict
 	add := func(score int, format string, args ...any) {
 		v.Score += score
 		v.Reasons = append(v.Reasons, fmt.Sprintf("%+d: ", score)+fmt.Sprintf(format, args...))

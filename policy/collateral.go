@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"strings"
+
+	"github.com/tldguard/tldguard"
 )
 
 // CollateralInput is what the guard knows about a name before an action
@@ -20,25 +22,17 @@ type CollateralInput struct {
 	ReportedHosts int
 }
 
-// Warning is one thing that would go dark besides the threat.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// Guarded warnings need the policy's extra approval.
-	Guarded bool `json:"guarded"`
-}
-
 // Collateral lists what else an action that changes resolution would take
 // down: protected names, shared services (hosting, shorteners, dynamic
 // DNS), name servers under the name and the names that depend on them.
-func (p *Policy) Collateral(in CollateralInput) []Warning {
-	var w []Warning
+func (p *Policy) Collateral(in CollateralInput) []tldguard.Warning {
+	var w []tldguard.Warning
 	if m := matchList(in.Domain, p.Protected); m != "" {
-		w = append(w, Warning{Code: "protected", Guarded: true,
+		w = append(w, tldguard.Warning{Code: "protected", Guarded: true,
 			Message: fmt.Sprintf("%s is on the protected list (%s): an extra approval is needed", in.Domain, m)})
 	}
 	if m := matchList(in.Domain, p.SharedServices); m != "" {
-		w = append(w, Warning{Code: "shared_service", Guarded: true,
+		w = append(w, tldguard.Warning{Code: "shared_service", Guarded: true,
 			Message: fmt.Sprintf("%s is a shared service (%s): every user of it goes dark, not just the abuser", in.Domain, m)})
 	}
 	var inside []string
@@ -48,20 +42,20 @@ func (p *Policy) Collateral(in CollateralInput) []Warning {
 		}
 	}
 	if len(inside) > 0 {
-		w = append(w, Warning{Code: "glue", Message: fmt.Sprintf("its name servers %s are under the name and stop answering", strings.Join(inside, ", "))})
+		w = append(w, tldguard.Warning{Code: "glue", Message: fmt.Sprintf("its name servers %s are under the name and stop answering", strings.Join(inside, ", "))})
 	}
 	if in.DependentNames > 0 {
-		w = append(w, Warning{Code: "dependent_names", Guarded: in.DependentNames >= 10,
+		w = append(w, tldguard.Warning{Code: "dependent_names", Guarded: in.DependentNames >= 10,
 			Message: fmt.Sprintf("%d other registered names use name servers under %s and stop resolving too", in.DependentNames, in.Domain)})
 	}
 	if in.ReportedHosts >= 5 {
-		w = append(w, Warning{Code: "many_hosts", Message: fmt.Sprintf("%d different hosts under the name were reported: it may be a platform with many users", in.ReportedHosts)})
+		w = append(w, tldguard.Warning{Code: "many_hosts", Message: fmt.Sprintf("%d different hosts under the name were reported: it may be a platform with many users", in.ReportedHosts)})
 	}
 	return w
 }
 
 // Guarded reports whether any warning needs the extra approval.
-func Guarded(ws []Warning) bool {
+func Guarded(ws []tldguard.Warning) bool {
 	for _, w := range ws {
 		if w.Guarded {
 			return true

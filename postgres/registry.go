@@ -102,3 +102,21 @@ func (t *tx) HeldNames() ([]string, error) {
 	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return emptyNil(names), t.fail(err, "held names")
 }
+
+// ListRegistrations pages through registrations in name order.
+func (t *tx) ListRegistrations(tld, after string, limit int) ([]*tldguard.Registration, error) {
+	var lim any
+	if limit > 0 {
+		lim = limit
+	}
+	rows, _ := t.tx.Query(t.ctx, `
+		SELECT name, tld, registrar_id, registrar_name, statuses, name_servers, created_at, updated_at
+		FROM registrations WHERE ($1 = '' OR tld = $1) AND name > $2 ORDER BY name LIMIT $3`, tld, after, lim)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*tldguard.Registration, error) {
+		r := new(tldguard.Registration)
+		err := row.Scan(&r.Name, &r.TLD, &r.RegistrarID, &r.RegistrarName, &r.Statuses, &r.NameServers,
+			scanTime(&r.CreatedAt), scanTime(&r.UpdatedAt))
+		return r, err
+	})
+	return emptyNil(out), t.fail(err, "registrations")
+}

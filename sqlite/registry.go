@@ -130,3 +130,26 @@ func (t *tx) HeldNames() ([]string, error) {
 	}
 	return names, dbError(rows.Err(), "held names")
 }
+
+// ListRegistrations pages through registrations in name order.
+func (t *tx) ListRegistrations(tld, after string, limit int) ([]*tldguard.Registration, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	rows, err := t.query(`SELECT name, tld, registrar_id, registrar_name, statuses, name_servers, created_at, updated_at
+		FROM registrations WHERE (? = '' OR tld = ?) AND name > ? ORDER BY name LIMIT ?`, tld, tld, after, limit)
+	if err != nil {
+		return nil, dbError(err, "registrations")
+	}
+	defer rows.Close()
+	var out []*tldguard.Registration
+	for rows.Next() {
+		r := new(tldguard.Registration)
+		if err := rows.Scan(&r.Name, &r.TLD, &r.RegistrarID, &r.RegistrarName, listCol{&r.Statuses}, listCol{&r.NameServers},
+			timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}); err != nil {
+			return nil, dbError(err, "registrations")
+		}
+		out = append(out, r)
+	}
+	return out, dbError(rows.Err(), "registrations")
+}

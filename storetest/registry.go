@@ -161,6 +161,16 @@ func testRegistrations(t *testing.T, s tldguard.Store) {
 	read(t, s, func(tx tldguard.Tx) error {
 		_, err := tx.Registration("nobody.example")
 		wantKind(t, "Registration of an unregistered name", err, tldguard.ENOTFOUND)
+		all, err := tx.ListRegistrations("", "", 0)
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "ListRegistrations", all, []*tldguard.Registration{b, a2, c})
+		page, err := tx.ListRegistrations("example", "bank.example", 1)
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "ListRegistrations after bank.example", page, []*tldguard.Registration{a2})
 		for tld, want := range map[string]int64{"": 3, "example": 2, "test": 1, "other": 0} {
 			n, err := tx.CountRegistrations(tld)
 			if err != nil {

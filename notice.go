@@ -8,6 +8,14 @@ type NoticeKind string
 const (
 	// NoticeAck acknowledges a report with its case numbers.
 	NoticeAck NoticeKind = "ack"
+	// NoticeOutcome tells the reporters the action taken, or why none.
+	NoticeOutcome NoticeKind = "outcome"
+	// NoticeRequestInfo asks the reporters for more evidence.
+	NoticeRequestInfo NoticeKind = "request_info"
+	// NoticeReferral goes to the sponsoring registrar's abuse contact.
+	NoticeReferral NoticeKind = "referral"
+	// NoticeAlert tells the operator a response clock is near its end or past.
+	NoticeAlert NoticeKind = "alert"
 )
 
 // NoticeStatus is where a notice stands in the outbox.

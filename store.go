@@ -37,6 +37,8 @@ type Store interface {
 // in a list method means no limit; rows whose sort key is a zero time sort
 // last in every order.
 type Tx interface {
+	ActionTx // actions, blocked names, durable jobs (below)
+
 	// AppendEvent seals e as the event after the stored chain head (setting
 	// Seq, PrevHash and Hash) and writes it and the new head.
 	AppendEvent(e *Event) error
@@ -153,11 +155,41 @@ type Tx interface {
 	AcquireLease(name, holder string, now, until time.Time) (bool, error)
 	// ReleaseLease gives the lease up if holder holds it.
 	ReleaseLease(name, holder string) error
+
+	// --- Statistics: the §3(b) report's records, its snapshots, and the
+	// counts behind the operational metrics (see stats.go). ---
+
+	// StatsCases calls fn, in case id order, with the record of every case
+	// in f.TLD ("" = all) that can count in the period: opened before f.To
+	// and not closed for good before f.From (its last closure, if it is
+	// closed, is at or after f.From). Each record's History holds only the
+	// states written before f.To. fn must not use the Tx nor keep the
+	// record after it returns (the store may reuse it); an error from fn
+	// stops the scan and is returned.
+	StatsCases(f StatsFilter, fn func(*StatsCase) error) error
+	// InsertStatsSnapshot stores s and sets s.ID. ECONFLICT when a snapshot
+	// for (s.Period, s.TLD) is stored: snapshots are never replaced.
+	InsertStatsSnapshot(s *StatsSnapshot) error
+	// StatsSnapshot returns the snapshot for (period, tld), ENOTFOUND when
+	// there is none.
+	StatsSnapshot(period, tld string) (*StatsSnapshot, error)
+	// ListStatsSnapshots returns every snapshot without its Report, oldest
+	// period first (by From, then TLD).
+	ListStatsSnapshots() ([]*StatsSnapshot, error)
+	// CountReportsAfter counts the reports with an id above afterID by
+	// source and threat type (sorted by both) and returns the highest id
+	// counted (afterID when there is none).
+	CountReportsAfter(afterID int64) ([]ReportCount, int64, error)
+	// CountOpenCases counts the cases that are not closed by priority and
+	// status (sorted by both).
+	CountOpenCases() ([]OpenCaseCount, error)
+	// CountClocks counts the open cases without a response whose deadline
+	// is before now (missed) or at or after now and before warn (near end).
+	CountClocks(now, warn time.Time) (ClockCounts, error)
 }
 
 // ActionTx holds the Tx methods for actions, blocked names and durable jobs
-// (the Framework's responses at the registry). It becomes part of Tx once
-// both engines implement it.
+// (the Framework's responses at the registry).
 type ActionTx interface {
 	InsertAction(a *Action) error // sets ID and Version (1)
 	// UpdateAction writes every field but ID, CaseID, Kind, Domain,

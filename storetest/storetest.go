@@ -41,7 +41,11 @@ func Run(t *testing.T, open func(t *testing.T) tldguard.Store) {
 		{"Finding", findingTests},
 		{"ScanRun", scanRunTests},
 		{"Lease", leaseTests},
+		{"Stats", statsTests},
 		{"Reference", referenceTests},
+		{"Action", actionTests},
+		{"Blocked", blockedTests},
+		{"Job", jobTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -20,7 +20,8 @@ var _ tldguard.RegistryAdapter = (*Registry)(nil)
 // state a registry keeps a deleted name in until it is purged.
 func (r *Registry) Apply(ctx context.Context, c tldguard.Change) (*tldguard.ChangeResult, error) {
 	res := &tldguard.ChangeResult{}
-	err := r.store.Write(ctx, func(tx tldguard.Tx) error {
+	err := r.write(ctx, func(tx tldguard.Tx) error {
+		*res = tldguard.ChangeResult{} // the body may run again
 		reg, err := tx.Registration(c.Domain)
 		if err != nil {
 			return err

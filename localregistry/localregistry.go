@@ -13,10 +13,18 @@ import (
 // Registry answers lookups from the registrations table of a Store.
 type Registry struct {
 	store tldguard.Store
+	write func(ctx context.Context, fn func(tldguard.Tx) error) error
 }
 
 // New returns the embedded registry over store.
-func New(store tldguard.Store) *Registry { return &Registry{store: store} }
+func New(store tldguard.Store) *Registry { return &Registry{store: store, write: store.Write} }
+
+// UseWriter makes Apply write through w, e.g. the service's group commit,
+// so that many changes share one sync. w must commit durably before it
+// returns nil.
+func (r *Registry) UseWriter(w func(ctx context.Context, fn func(tldguard.Tx) error) error) {
+	r.write = w
+}
 
 var _ tldguard.Registry = (*Registry)(nil)
 

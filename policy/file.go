@@ -76,6 +76,7 @@ func Parse(data []byte, name string) (*Policy, error) {
 			})
 		},
 		"proposals": func(n *yaml.Node, f string) { p.Proposals = d.rules(n, f) },
+		"term":      func(n *yaml.Node, f string) { p.Term = d.int(n, f, 1, 100) },
 	})
 	if d.err != nil {
 		return nil, d.err
@@ -294,6 +295,8 @@ func (p *Policy) Text() string {
 		}
 	}
 	w("# tldguard policy: the Framework's defaults with this operator's changes.\n")
+	w("# term: years the statistical reports are kept (the registry agreement's term).\n")
+	w("term: %d\n", p.Term)
 	w("clocks:\n  high_response: %s\n  standard_response: %s\n  warn: %s\n", dur(p.Clocks.HighResponse), dur(p.Clocks.StandardResponse), dur(p.Clocks.Warn))
 	w("referral:\n  high_answer: %s\n  standard_answer: %s\n", dur(p.Referral.HighAnswer), dur(p.Referral.StandardAnswer))
 	w("approvals:\n")

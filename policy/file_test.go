@@ -56,6 +56,7 @@ func TestParseErrorsNameLineAndField(t *testing.T) {
 		{"bad duration", "clocks:\n  high_response: soon\n", "line 2: clocks.high_response: \"soon\" is not a positive duration"},
 		{"negative duration", "referral:\n  high_answer: -4h\n", "line 2: referral.high_answer"},
 		{"bad count", "approvals:\n  hold: 9\n", "line 2: approvals.hold: \"9\" is not a whole number from 0 to 5"},
+		{"bad term", "term: 0\n", "line 1: term: \"0\" is not a whole number from 1 to 100"},
 		{"bad action", "proposals:\n  - propose: [nuke]\n", "line 2: proposals[0].propose[0]: \"nuke\" is not an action"},
 		{"rule without actions", "proposals:\n  - threat: malware\n", "line 2: proposals[0].propose: a rule must propose"},
 		{"bad threat", "proposals:\n  - threat: ddos\n    propose: [hold]\n", "line 2: proposals[0].threat: \"ddos\" is not a threat type"},

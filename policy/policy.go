@@ -38,6 +38,11 @@ type Policy struct {
 	Proposals []Rule
 	// Classifier tunes the compromised-or-malicious classifier.
 	Classifier ClassifyPolicy
+	// Term is how long the statistical reports (the monthly snapshots) are
+	// kept, in whole years after the end of the period each covers: the
+	// term of the registry agreement, for which Specification 11 §3(b)
+	// asks them to be kept. Default 10.
+	Term int
 }
 
 // Referral holds the registrar answer windows per priority.
@@ -71,6 +76,7 @@ func Default() *Policy {
 		Sinkhole:       []string{"ns1.sinkhole.invalid", "ns2.sinkhole.invalid"},
 		Proposals:      DefaultRules(),
 		Classifier:     DefaultClassify(),
+		Term:           10,
 	}
 }
 
@@ -103,7 +109,16 @@ func (p *Policy) Validate() error {
 	if p.Clocks.HighResponse > p.Clocks.StandardResponse {
 		return tldguard.FieldErrorf(tldguard.EINVALID, "clocks.high_response", "is longer than clocks.standard_response (%s > %s)", p.Clocks.HighResponse, p.Clocks.StandardResponse)
 	}
+	if p.Term < 1 || p.Term > 100 {
+		return tldguard.FieldErrorf(tldguard.EINVALID, "term", "must be a whole number of years from 1 to 100 (the registry agreement's term), got %d", p.Term)
+	}
 	return nil
+}
+
+// KeepUntil returns when a statistical report of a period ending at end
+// may first be deleted: Term years after end.
+func (p *Policy) KeepUntil(end time.Time) time.Time {
+	return end.AddDate(p.Term, 0, 0)
 }
 
 // ResponseWindow returns the response clock for a priority.

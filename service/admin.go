@@ -163,6 +163,7 @@ func (s *Service) VerifyReporter(ctx context.Context, id int64, by, how string) 
 		}
 		return tx.AppendEvent(event(ctx, now, "reporter.verified", 0, fmt.Sprintf("reporter:%d", r.ID), map[string]any{"verification": r.Verification}))
 	})
+	s.tokens.clear()
 	return r, err
 }
 

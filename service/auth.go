@@ -30,9 +30,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*tldguard.Pri
 	if !strings.HasPrefix(token, userTokenPrefix) && !strings.HasPrefix(token, reporterTokenPrefix) {
 		return nil, errBadCredentials
 	}
+	hash := secretHash(token)
+	now := s.now()
+	if p, ok := s.tokens.get(hash, now); ok {
+		return p, nil
+	}
 	var p *tldguard.Principal
 	err := s.store.Read(ctx, func(tx tldguard.Tx) error {
-		t, err := tx.TokenByHash(secretHash(token))
+		t, err := tx.TokenByHash(hash)
 		if err != nil {
 			return err
 		}
@@ -46,6 +51,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*tldguard.Pri
 		}
 		return err
 	})
+	if err == nil {
+		s.tokens.put(hash, p, now)
+	}
 	return p, authErr(err)
 }
 

@@ -47,16 +47,13 @@ func (s *Service) SubmitReport(ctx context.Context, sub *tldguard.Submission) (*
 	if err != nil {
 		return nil, err
 	}
-	report, domains, err := s.resolve(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	regs, err := s.lookupAll(ctx, domains)
+	prep, _, err := s.prepare(ctx, in, false)
 	if err != nil {
 		return nil, err
 	}
 	now := s.clock()
 	priority, why := s.policy.Priority(reporter, in.Request)
+	report := prep.report
 	report.ReporterID = reporter.ID
 	report.Source = reporter.Source
 	report.Raw = sub.Raw
@@ -64,49 +61,12 @@ func (s *Service) SubmitReport(ctx context.Context, sub *tldguard.Submission) (*
 	report.ContentType = sub.ContentType
 	report.IdempotencyKey = sub.IdempotencyKey
 	report.ReceivedAt = now
-	evidence, contents := evidenceOf(in)
 
 	var receipt *tldguard.Receipt
 	err = s.commit.do(ctx, func(tx tldguard.Tx) error {
-		report.ID, report.CaseIDs = 0, nil // the body may run again
-		if err := tx.InsertReport(report); err != nil {
+		r, err := s.fileReport(ctx, tx, reporter, prep, priority, why, now, nil)
+		if err != nil {
 			return err
-		}
-		if err := tx.AppendEvent(event(ctx, now, "report.received", 0, fmt.Sprintf("report:%d", report.ID), map[string]any{
-			"report_id": report.ID, "reporter_id": reporter.ID, "source": reporter.Source,
-			"format": report.Format, "threat_type": report.ThreatType, "category": report.Category,
-			"sha256": hex.EncodeToString(report.RawSHA256), "targets": inputs(report.Targets),
-			"request": report.Request,
-		})); err != nil {
-			return err
-		}
-		for i := range evidence {
-			e := evidence[i]
-			e.ReportID = report.ID
-			if err := tx.InsertEvidence(&e, contents[i]); err != nil {
-				return err
-			}
-		}
-		r := &tldguard.Receipt{ReportID: report.ID, ReceivedAt: now, SHA256: hex.EncodeToString(report.RawSHA256), Priority: tldguard.PriorityStandard}
-		for _, d := range domains {
-			c, isNew, err := s.fileOn(ctx, tx, report, d, regs[d.Domain], priority, why, now)
-			if err != nil {
-				return err
-			}
-			if err := tx.LinkReportCase(report.ID, c.ID, d.index); err != nil {
-				return err
-			}
-			report.CaseIDs = append(report.CaseIDs, c.ID)
-			r.Cases = append(r.Cases, tldguard.ReceiptCase{
-				ID: c.ID, Number: c.Number(), Domain: c.Domain, ThreatType: c.ThreatType,
-				Priority: c.Priority, ResponseDueAt: c.ResponseDueAt, Registered: c.Registered, New: isNew,
-			})
-			if c.Priority == tldguard.PriorityHigh {
-				r.Priority = tldguard.PriorityHigh
-			}
-			if r.ResponseDueAt.IsZero() || c.ResponseDueAt.Before(r.ResponseDueAt) {
-				r.ResponseDueAt = c.ResponseDueAt
-			}
 		}
 		r.Notes = notes(in, priority, why)
 		if err := tx.QueueNotice(&tldguard.Notice{
@@ -116,18 +76,7 @@ func (s *Service) SubmitReport(ctx context.Context, sub *tldguard.Submission) (*
 			return err
 		}
 		if sub.IdempotencyKey != "" {
-			body, err := json.Marshal(r)
-			if err != nil {
-				return tldguard.Internal(err, "encode receipt")
-			}
-			err = tx.PutIdempotent(&tldguard.IdempotencyRecord{
-				ReporterID: reporter.ID, Key: sub.IdempotencyKey, RequestSHA256: sum[:],
-				Status: 202, Response: body, CreatedAt: now,
-			})
-			if tldguard.ErrorKind(err) == tldguard.ECONFLICT {
-				return errReplay
-			}
-			if err != nil {
+			if err := putIdempotent(tx, reporter.ID, sub.IdempotencyKey, sum[:], r, now); err != nil {
 				return err
 			}
 		}
@@ -143,9 +92,120 @@ func (s *Service) SubmitReport(ctx context.Context, sub *tldguard.Submission) (*
 	return receipt, nil
 }
 
+// prepared is a report ready to be filed: decoded, its names resolved in
+// the operator's TLDs and looked up in the registry, its evidence hashed.
+// Everything here happens before the transaction, so the transaction only
+// writes.
+type prepared struct {
+	report   *tldguard.Report
+	domains  []domainRef
+	regs     map[string]*tldguard.Registration
+	evidence []tldguard.Evidence
+	contents [][]byte
+}
+
+// prepare resolves and looks up the names of in (see resolve for lenient)
+// and hashes its evidence.
+func (s *Service) prepare(ctx context.Context, in *tldguard.ReportInput, lenient bool) (*prepared, []dropped, error) {
+	report, domains, drops, err := s.resolve(ctx, in, lenient)
+	if err != nil {
+		return nil, nil, err
+	}
+	regs, err := s.lookupAll(ctx, domains)
+	if err != nil {
+		return nil, nil, err
+	}
+	evidence, contents := evidenceOf(in)
+	return &prepared{report: report, domains: domains, regs: regs, evidence: evidence, contents: contents}, drops, nil
+}
+
+// fileReport is the part of an intake transaction every channel shares:
+// it stores the report (whose reporter, raw bytes and times the caller has
+// set) and its evidence, files it on the open case for each registered name
+// and threat or opens one, writes the audit events, and returns the receipt
+// (without notes). extra is added to the report.received event's data. It
+// may run more than once (see committer.do) and resets what it sets.
+func (s *Service) fileReport(ctx context.Context, tx tldguard.Tx, reporter *tldguard.Reporter, p *prepared, priority tldguard.Priority, why string, now time.Time, extra map[string]any) (*tldguard.Receipt, error) {
+	report := p.report
+	report.ID, report.CaseIDs = 0, nil // the body may run again
+	if err := tx.InsertReport(report); err != nil {
+		return nil, err
+	}
+	data := map[string]any{
+		"report_id": report.ID, "reporter_id": reporter.ID, "source": reporter.Source,
+		"format": report.Format, "threat_type": report.ThreatType, "category": report.Category,
+		"sha256": hex.EncodeToString(report.RawSHA256), "targets": inputs(report.Targets),
+		"request": report.Request,
+	}
+	for k, v := range extra {
+		data[k] = v
+	}
+	if err := tx.AppendEvent(event(ctx, now, "report.received", 0, fmt.Sprintf("report:%d", report.ID), data)); err != nil {
+		return nil, err
+	}
+	for i := range p.evidence {
+		e := p.evidence[i]
+		e.ReportID = report.ID
+		if err := tx.InsertEvidence(&e, p.contents[i]); err != nil {
+			return nil, err
+		}
+	}
+	r := &tldguard.Receipt{ReportID: report.ID, ReceivedAt: now, SHA256: hex.EncodeToString(report.RawSHA256), Priority: tldguard.PriorityStandard}
+	for _, d := range p.domains {
+		c, isNew, err := s.fileOn(ctx, tx, report, d, p.regs[d.Domain], priority, why, now)
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.LinkReportCase(report.ID, c.ID, d.index); err != nil {
+			return nil, err
+		}
+		report.CaseIDs = append(report.CaseIDs, c.ID)
+		r.Cases = append(r.Cases, tldguard.ReceiptCase{
+			ID: c.ID, Number: c.Number(), Domain: c.Domain, ThreatType: c.ThreatType,
+			Priority: c.Priority, ResponseDueAt: c.ResponseDueAt, Registered: c.Registered, New: isNew,
+		})
+		if c.Priority == tldguard.PriorityHigh {
+			r.Priority = tldguard.PriorityHigh
+		}
+		if r.ResponseDueAt.IsZero() || c.ResponseDueAt.Before(r.ResponseDueAt) {
+			r.ResponseDueAt = c.ResponseDueAt
+		}
+	}
+	return r, nil
+}
+
+// putIdempotent records the answer to an idempotency key in the intake
+// transaction; a key taken meanwhile by a concurrent request is errReplay.
+func putIdempotent(tx tldguard.Tx, reporterID int64, key string, sum []byte, answer any, now time.Time) error {
+	body, err := json.Marshal(answer)
+	if err != nil {
+		return tldguard.Internal(err, "encode receipt")
+	}
+	err = tx.PutIdempotent(&tldguard.IdempotencyRecord{
+		ReporterID: reporterID, Key: key, RequestSHA256: sum,
+		Status: 202, Response: body, CreatedAt: now,
+	})
+	if tldguard.ErrorKind(err) == tldguard.ECONFLICT {
+		return errReplay
+	}
+	return err
+}
+
 // replay returns the stored receipt for a repeated Idempotency-Key, nil when
 // the key is new, and ECONFLICT when it was used for a different body.
 func (s *Service) replay(ctx context.Context, reporterID int64, key string, sum []byte) (*tldguard.Receipt, error) {
+	var r tldguard.Receipt
+	found, err := s.idempotent(ctx, reporterID, key, sum, &r)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// idempotent decodes the answer stored for (reporterID, key) into answer
+// and reports whether there was one. The same key with a different request
+// is ECONFLICT.
+func (s *Service) idempotent(ctx context.Context, reporterID int64, key string, sum []byte, answer any) (bool, error) {
 	var rec *tldguard.IdempotencyRecord
 	err := s.store.Read(ctx, func(tx tldguard.Tx) error {
 		var err error
@@ -153,19 +213,18 @@ func (s *Service) replay(ctx context.Context, reporterID int64, key string, sum 
 		return err
 	})
 	if tldguard.ErrorKind(err) == tldguard.ENOTFOUND {
-		return nil, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	if !bytes.Equal(rec.RequestSHA256, sum) {
-		return nil, tldguard.FieldErrorf(tldguard.ECONFLICT, "Idempotency-Key", "was already used for a different report; use a new key for a new report")
+		return false, tldguard.FieldErrorf(tldguard.ECONFLICT, "Idempotency-Key", "was already used for a different report; use a new key for a new report")
 	}
-	var r tldguard.Receipt
-	if err := json.Unmarshal(rec.Response, &r); err != nil {
-		return nil, tldguard.Internal(err, "decode stored receipt")
+	if err := json.Unmarshal(rec.Response, answer); err != nil {
+		return false, tldguard.Internal(err, "decode stored receipt")
 	}
-	return &r, nil
+	return true, nil
 }
 
 // domainRef is one registered name of a report, with the index of the first
@@ -175,14 +234,21 @@ type domainRef struct {
 	index       int
 }
 
+// dropped is a name a lenient resolve left out, and why.
+type dropped struct {
+	Name string
+	Err  error
+}
+
 // resolve normalises every name of the report and finds its registered name
-// in the operator's TLDs. Any name that is not in them refuses the whole
-// report, naming the field: a partial intake would leave the reporter unsure
-// what was taken.
-func (s *Service) resolve(ctx context.Context, in *tldguard.ReportInput) (*tldguard.Report, []domainRef, error) {
+// in the operator's TLDs. By default any name that is not in them refuses
+// the whole report, naming the field: a partial intake would leave an API
+// client unsure what was taken. With lenient (mail, where the sender cannot
+// be asked to resubmit), such names are left out and returned as dropped.
+func (s *Service) resolve(ctx context.Context, in *tldguard.ReportInput, lenient bool) (*tldguard.Report, []domainRef, []dropped, error) {
 	suffixes, err := s.tlds(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	field := in.NamesField
 	if field == "" {
@@ -194,19 +260,23 @@ func (s *Service) resolve(ctx context.Context, in *tldguard.ReportInput) (*tldgu
 	}
 	seen := make(map[string]bool)
 	var domains []domainRef
+	var drops []dropped
 	for i, name := range in.Names {
-		f := fmt.Sprintf("%s[%d]", field, i)
 		t, err := suffixes.Target(name)
 		if err != nil {
-			return nil, nil, withField(err, f)
+			if lenient {
+				drops = append(drops, dropped{Name: name, Err: err})
+				continue
+			}
+			return nil, nil, nil, withField(err, fmt.Sprintf("%s[%d]", field, i))
 		}
 		r.Targets = append(r.Targets, t)
 		if !seen[t.Domain] {
 			seen[t.Domain] = true
-			domains = append(domains, domainRef{Domain: t.Domain, TLD: t.TLD, index: i})
+			domains = append(domains, domainRef{Domain: t.Domain, TLD: t.TLD, index: len(r.Targets) - 1})
 		}
 	}
-	return r, domains, nil
+	return r, domains, drops, nil
 }
 
 // withField names the field in a normalisation error.

@@ -20,10 +20,13 @@ import (
 type Config struct {
 	Store    tldguard.Store
 	Registry tldguard.Registry
-	Policy   *policy.Policy   // nil = policy.Default()
-	Now      tldguard.Now     // nil = time.Now
-	Logger   *slog.Logger     // nil = slog.Default()
-	Limits   reportfmt.Limits // zero = reportfmt.DefaultLimits()
+	// Adapter carries out actions at the registry; nil means actions that
+	// change the registry fail with EUNAVAILABLE until one is configured.
+	Adapter tldguard.RegistryAdapter
+	Policy  *policy.Policy   // nil = policy.Default()
+	Now     tldguard.Now     // nil = time.Now
+	Logger  *slog.Logger     // nil = slog.Default()
+	Limits  reportfmt.Limits // zero = reportfmt.DefaultLimits()
 	// MaxBatch caps how many writes one group commit carries (default 256).
 	MaxBatch int
 	// SessionTTL is how long a sign-in lasts (default 12h).
@@ -35,6 +38,7 @@ type Config struct {
 type Service struct {
 	store    tldguard.Store
 	registry tldguard.Registry
+	adapter  tldguard.RegistryAdapter
 	policy   *policy.Policy
 	now      tldguard.Now
 	log      *slog.Logger
@@ -42,6 +46,11 @@ type Service struct {
 	ttl      time.Duration
 
 	commit *committer
+	// wake tells this process's job runner that a job was queued, so an
+	// approval is carried out at once rather than at the next poll.
+	wake chan struct{}
+
+	tokens tokenCache
 
 	mu       sync.Mutex
 	suffixes *dnsname.Suffixes
@@ -53,6 +62,7 @@ var (
 	_ tldguard.CaseService   = (*Service)(nil)
 	_ tldguard.AuthService   = (*Service)(nil)
 	_ tldguard.AuditService  = (*Service)(nil)
+	_ tldguard.ActionService = (*Service)(nil)
 )
 
 // New returns a Service and starts its group committer.
@@ -60,6 +70,7 @@ func New(cfg Config) *Service {
 	s := &Service{
 		store:    cfg.Store,
 		registry: cfg.Registry,
+		adapter:  cfg.Adapter,
 		policy:   cfg.Policy,
 		now:      cfg.Now,
 		log:      cfg.Logger,
@@ -86,7 +97,15 @@ func New(cfg Config) *Service {
 		max = 256
 	}
 	s.commit = newCommitter(cfg.Store, max)
+	s.wake = make(chan struct{}, 1)
 	return s
+}
+
+// GroupWrite runs fn in the next group commit (see committer): the
+// embedded registry uses it so that many changes share one sync. fn may run
+// more than once.
+func (s *Service) GroupWrite(ctx context.Context, fn func(tldguard.Tx) error) error {
+	return s.commit.do(ctx, fn)
 }
 
 // Close stops the committer after the writes already submitted are done.

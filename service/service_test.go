@@ -34,6 +34,8 @@ type fixture struct {
 	clock *clock
 	admin context.Context // the operator at the command line
 
+	adapter *flakyAdapter
+
 	le, leUnverified, notifier, public, registrar context.Context
 	analyst, auditor, approver                    context.Context
 }
@@ -41,9 +43,11 @@ type fixture struct {
 func newFixture(t *testing.T, store tldguard.Store) *fixture {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
-	svc := service.New(service.Config{Store: store, Registry: localregistry.New(store), Now: c.now})
+	reg := localregistry.New(store)
+	f := &fixture{t: t, store: store, clock: c, admin: tldguard.System(context.Background(), "test"), adapter: &flakyAdapter{RegistryAdapter: reg}}
+	svc := service.New(service.Config{Store: store, Registry: reg, Adapter: f.adapter, Now: c.now})
 	t.Cleanup(svc.Close)
-	f := &fixture{t: t, store: store, svc: svc, clock: c, admin: tldguard.System(context.Background(), "test")}
+	f.svc = svc
 	if _, err := svc.AddTLD(f.admin, "example"); err != nil {
 		t.Fatal(err)
 	}

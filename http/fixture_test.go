@@ -28,6 +28,8 @@ type fixture struct {
 	cases   *mock.CaseService
 	auth    *mock.AuthService
 	audit   *mock.AuditService
+	actions *mock.ActionService
+	ui      *uiFake // the web UI's own services (ui_fixture_test.go)
 
 	mu   sync.Mutex
 	now  time.Time
@@ -40,7 +42,7 @@ func newFixture(t *testing.T, configure ...func(*Config)) *fixture {
 	t.Helper()
 	f := &fixture{
 		t: t, now: t0,
-		reports: &mock.ReportService{}, cases: &mock.CaseService{}, audit: &mock.AuditService{},
+		reports: &mock.ReportService{}, cases: &mock.CaseService{}, audit: &mock.AuditService{}, actions: &mock.ActionService{}, ui: newUIFake(),
 	}
 	f.auth = &mock.AuthService{
 		AuthenticateFn: func(_ context.Context, token string) (*tldguard.Principal, error) {
@@ -57,7 +59,8 @@ func newFixture(t *testing.T, configure ...func(*Config)) *fixture {
 	for _, c := range configure {
 		c(&cfg)
 	}
-	srv, err := NewServer(cfg, Services{Reports: f.reports, Cases: f.cases, Auth: f.auth, Audit: f.audit})
+	srv, err := NewServer(cfg, Services{Reports: f.reports, Cases: f.cases, Auth: f.auth, Audit: f.audit, Actions: f.actions,
+		Registry: f.ui, Sessions: f.ui, Admin: f.ui, Directory: f.ui})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,7 @@ type routeKind int
 
 const (
 	kindAPI routeKind = iota // JSON, errors as problem details; in the OpenAPI document
+	kindUI                   // HTML pages: sign-in redirects, error pages, form CSRF, the UI's CSP (ui.go)
 )
 
 // limitKind says which rate limit applies to a route besides the
@@ -95,6 +96,63 @@ func (s *Server) routes() []route {
 		{method: "PATCH", pattern: "/api/v1/cases/{id}", access: only(tldguard.RoleAdmin, tldguard.RoleAnalyst, tldguard.RoleApprover), handle: s.handleUpdateCase},
 
 		{method: "GET", pattern: "/api/v1/audit/verify", access: only(tldguard.RoleAdmin, tldguard.RoleAuditor), handle: s.handleVerifyAudit},
+		{method: "GET", pattern: "/api/v1/stats", access: staff, handle: s.handleStats},
+		{method: "GET", pattern: "/api/v1/transparency", access: anyone, handle: s.handleTransparency},
+
+		{method: "GET", pattern: "/api/v1/scans", access: staff, handle: s.handleScans},
+		{method: "GET", pattern: "/api/v1/scans/{id}", access: staff, handle: s.handleScan},
+
+		{method: "GET", pattern: "/api/v1/cases/{id}/proposals", access: staff, handle: s.handleTriage},
+		{method: "GET", pattern: "/api/v1/cases/{id}/actions", access: staff, handle: s.handleCaseActions},
+		{method: "POST", pattern: "/api/v1/cases/{id}/actions", access: only(tldguard.RoleAdmin, tldguard.RoleAnalyst, tldguard.RoleApprover), handle: s.handleProposeAction},
+		{method: "GET", pattern: "/api/v1/actions", access: staff, handle: s.handleActions},
+		{method: "GET", pattern: "/api/v1/actions/{id}", access: staff, handle: s.handleAction},
+		{method: "POST", pattern: "/api/v1/actions/{id}/approve", access: only(tldguard.RoleAdmin, tldguard.RoleApprover), handle: s.handleDecision("approve")},
+		{method: "POST", pattern: "/api/v1/actions/{id}/reject", access: only(tldguard.RoleAdmin, tldguard.RoleApprover), handle: s.handleDecision("reject")},
+		{method: "POST", pattern: "/api/v1/actions/{id}/undo", access: only(tldguard.RoleAdmin, tldguard.RoleAnalyst, tldguard.RoleApprover), handle: s.handleDecision("undo")},
+		{method: "GET", pattern: "/api/v1/referrals", access: only(tldguard.RoleRegistrar), handle: s.handleReferrals},
+		{method: "POST", pattern: "/api/v1/referrals/{id}/answer", access: only(tldguard.RoleRegistrar), handle: s.handleAnswerReferral},
+		{method: "GET", pattern: "/api/v1/blocked/{name}", access: signedIn, handle: s.handleBlocked},
+
+		// The web UI (ui*.go): the same rules as the API routes that do the
+		// same work. A signed-out browser is sent to the sign-in page; a
+		// refused one gets a 403 page.
+		{method: "GET", pattern: "/{$}", access: signedIn, kind: kindUI, handle: s.uiHome},
+		{method: "GET", pattern: "/static/tldguard.css", access: anyone, kind: kindUI, handle: s.uiStylesheet},
+		{method: "GET", pattern: "/signin", access: anyone, kind: kindUI, handle: s.uiSignInPage},
+		{method: "POST", pattern: "/signin", access: anyone, kind: kindUI, limit: limitClientIP, handle: s.uiSignIn},
+		{method: "POST", pattern: "/signin/reporter", access: anyone, kind: kindUI, limit: limitClientIP, handle: s.uiReporterSignIn},
+		{method: "POST", pattern: "/signout", access: signedIn, kind: kindUI, handle: s.uiSignOut},
+		{method: "POST", pattern: "/signout/everywhere", access: staff, kind: kindUI, handle: s.uiSignOutEverywhere},
+		{method: "GET", pattern: "/account", access: signedIn, kind: kindUI, handle: s.uiAccount},
+
+		{method: "GET", pattern: "/cases", access: caseReaders, kind: kindUI, handle: s.uiQueue},
+		{method: "GET", pattern: "/cases/{id}", access: caseReaders, kind: kindUI, handle: s.uiCase},
+		{method: "POST", pattern: "/cases/{id}", access: only(tldguard.RoleAdmin, tldguard.RoleAnalyst, tldguard.RoleApprover), kind: kindUI, handle: s.uiTriage},
+
+		// The Framework's actions (ui_action.go, ui_approval.go, ui_referral.go).
+		{method: "POST", pattern: "/cases/{id}/actions", access: only(tldguard.RoleAdmin, tldguard.RoleAnalyst, tldguard.RoleApprover), kind: kindUI, handle: s.uiProposeAction},
+		{method: "POST", pattern: "/actions/{id}/approve", access: only(tldguard.RoleAdmin, tldguard.RoleApprover), kind: kindUI, handle: s.uiDecide("approve")},
+		{method: "POST", pattern: "/actions/{id}/reject", access: only(tldguard.RoleAdmin, tldguard.RoleApprover), kind: kindUI, handle: s.uiDecide("reject")},
+		{method: "POST", pattern: "/actions/{id}/undo", access: only(tldguard.RoleAdmin, tldguard.RoleAnalyst, tldguard.RoleApprover), kind: kindUI, handle: s.uiDecide("undo")},
+		{method: "GET", pattern: "/approvals", access: staff, kind: kindUI, handle: s.uiApprovals},
+		{method: "GET", pattern: "/referrals", access: only(tldguard.RoleRegistrar), kind: kindUI, handle: s.uiReferrals},
+		{method: "POST", pattern: "/referrals/{id}/answer", access: only(tldguard.RoleRegistrar), kind: kindUI, handle: s.uiAnswerReferral},
+
+		{method: "GET", pattern: "/report", access: only(tldguard.RoleReporter, tldguard.RoleRegistrar), kind: kindUI, handle: s.uiReportForm},
+		{method: "POST", pattern: "/report", access: only(tldguard.RoleReporter, tldguard.RoleRegistrar), kind: kindUI, handle: s.uiSubmitReport},
+		{method: "GET", pattern: "/reports", access: signedIn, kind: kindUI, handle: s.uiReports},
+		{method: "GET", pattern: "/reports/{id}", access: signedIn, kind: kindUI, handle: s.uiReport},
+
+		{method: "GET", pattern: "/audit", access: only(tldguard.RoleAdmin, tldguard.RoleAuditor), kind: kindUI, handle: s.uiAudit},
+
+		{method: "GET", pattern: "/admin/users", access: only(tldguard.RoleAdmin, tldguard.RoleAuditor), kind: kindUI, handle: s.uiUsers},
+		{method: "POST", pattern: "/admin/users", access: only(tldguard.RoleAdmin), kind: kindUI, handle: s.uiCreateUser},
+		{method: "POST", pattern: "/admin/tokens", access: only(tldguard.RoleAdmin), kind: kindUI, handle: s.uiCreateToken},
+		{method: "GET", pattern: "/admin/reporters", access: only(tldguard.RoleAdmin, tldguard.RoleAuditor), kind: kindUI, handle: s.uiReporters},
+		{method: "POST", pattern: "/admin/reporters", access: only(tldguard.RoleAdmin), kind: kindUI, handle: s.uiCreateReporter},
+		{method: "POST", pattern: "/admin/reporters/{id}/verify", access: only(tldguard.RoleAdmin), kind: kindUI, handle: s.uiVerifyReporter},
+		{method: "GET", pattern: "/admin/policy", access: staff, kind: kindUI, handle: s.uiPolicy},
 	}
 }
 
@@ -133,6 +191,9 @@ func (s *Server) newMux(table []route) (*http.ServeMux, error) {
 // CSRF for cookie sessions, the role check, and the principal in the
 // context for the services.
 func (s *Server) guard(rt route) http.Handler {
+	if rt.kind == kindUI {
+		return s.guardUI(rt)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.limit == limitClientIP {
 			if ok, wait := s.logins.allow(addrKey(s.clientIP(r))); !ok {

@@ -29,13 +29,56 @@ func (f *fixture) happy() {
 	f.audit.VerifyChainFn = func(context.Context, *tldguard.ChainHead) (*tldguard.ChainReport, error) {
 		return &tldguard.ChainReport{OK: true}, nil
 	}
+	f.happyActions(c)
+}
+
+// happyActions makes every ActionService call succeed with a minimal
+// answer about case c.
+func (f *fixture) happyActions(c *tldguard.Case) {
+	act := func(id int64, k tldguard.ActionKind) *tldguard.Action {
+		return &tldguard.Action{ID: id, CaseID: c.ID, Kind: k, State: tldguard.ActionProposed, Domain: c.Domain, RequiredApprovals: 1}
+	}
+	f.actions.TriageFn = func(context.Context, int64) (*tldguard.Triage, error) {
+		return &tldguard.Triage{Case: c, Verdict: tldguard.Verdict{Class: tldguard.ClassMalicious}}, nil
+	}
+	f.actions.ProposeActionFn = func(_ context.Context, _ int64, in tldguard.ActionInput) (*tldguard.Action, error) {
+		return act(1, in.Kind), nil
+	}
+	f.actions.ApproveActionFn = func(_ context.Context, id int64, _ string) (*tldguard.Action, error) {
+		return act(id, tldguard.ActionHold), nil
+	}
+	f.actions.RejectActionFn = func(_ context.Context, id int64, _ string) (*tldguard.Action, error) {
+		return act(id, tldguard.ActionHold), nil
+	}
+	f.actions.UndoActionFn = func(_ context.Context, id int64, _ string) (*tldguard.Action, error) {
+		return act(id+1, tldguard.ActionRelease), nil
+	}
+	f.actions.ActionFn = func(_ context.Context, id int64) (*tldguard.Action, error) { return act(id, tldguard.ActionHold), nil }
+	f.actions.ActionsFn = func(context.Context, tldguard.ActionFilter) ([]*tldguard.Action, error) {
+		return []*tldguard.Action{act(1, tldguard.ActionHold)}, nil
+	}
+	f.actions.ReferralsFn = func(context.Context) ([]tldguard.Referral, error) {
+		ref := act(2, tldguard.ActionReferRegistrar)
+		ref.State = tldguard.ActionDone
+		return []tldguard.Referral{{Action: ref, Case: c}}, nil
+	}
+	f.actions.AnswerReferralFn = func(_ context.Context, id int64, outcome, detail string) (*tldguard.Action, error) {
+		ref := act(id, tldguard.ActionReferRegistrar)
+		ref.Answer = &tldguard.RegistrarAnswer{Outcome: outcome, Detail: detail}
+		return ref, nil
+	}
+	f.actions.BlockedFn = func(_ context.Context, name string) (*tldguard.Blocked, error) {
+		return &tldguard.Blocked{Name: name, ActionID: 1, CaseID: c.ID}, nil
+	}
 }
 
 // walkRequest is a well-formed request for rt, so that only the access rule
 // can refuse it.
 func walkRequest(rt route) *http.Request {
-	path := strings.ReplaceAll(rt.pattern, "{id}", "1")
+	path := strings.ReplaceAll(strings.ReplaceAll(rt.pattern, "{id}", "1"), "{$}", "")
 	switch {
+	case rt.kind == kindUI && rt.method == "POST":
+		return req(rt.method, path, "", formCT...)
 	case rt.method == "POST" && rt.pattern == "/api/v1/session":
 		return req(rt.method, path, `{"email":"a@nic.example","password":"pw"}`, jsonCT...)
 	case rt.method == "POST" || rt.method == "PATCH":
@@ -57,6 +100,10 @@ func TestRouteRoleWalk(t *testing.T) {
 				name = "anonymous"
 			}
 			t.Run(rt.method+" "+rt.pattern+" as "+name, func(t *testing.T) {
+				if rt.kind == kindUI {
+					walkUI(t, f, rt, role)
+					return
+				}
 				r := walkRequest(rt)
 				if role != "" {
 					r.Header.Set("Authorization", "Bearer tok-"+string(role))

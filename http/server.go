@@ -1,6 +1,6 @@
 // Package http serves tldguard over HTTP: the REST API under /api/v1 (JSON,
-// errors as RFC 9457 problem details, described by /api/v1/openapi.json) and,
-// later, the server-rendered web UI. Every route is one row of the route
+// errors as RFC 9457 problem details, described by /api/v1/openapi.json) and
+// the server-rendered web UI (ui.go). Every route is one row of the route
 // table in route.go, which says who may call it; nothing else can register a
 // handler.
 //
@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tldguard/tldguard"
+	"github.com/tldguard/tldguard/metrics"
 )
 
 // Pinger answers whether a dependency (the database) is up; tldguard.Store
@@ -63,6 +64,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now tldguard.Now
+	// Metrics, when set, receives the request counts and latencies by route
+	// (metrics.go); serve it on a listener of its own.
+	Metrics *metrics.Registry
 }
 
 // Defaults for Config.
@@ -106,12 +110,27 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Services are the root services the handlers consume. All are required.
+// Services are the root services the handlers consume. Reports, Cases,
+// Auth and Audit are required. The rest serve the web UI (see ui.go); a
+// page that needs one that is nil answers 503.
 type Services struct {
 	Reports tldguard.ReportService
 	Cases   tldguard.CaseService
 	Auth    tldguard.AuthService
 	Audit   tldguard.AuditService
+
+	Registry  RegistryReader // registration data on the case page
+	Sessions  SessionService // reporter sign-in, sign-out everywhere
+	Admin     AdminService   // users, API tokens, reporter accounts
+	Directory Directory      // TLDs, registrars, the effective policy
+	// Actions proposes, approves and carries out the Framework's actions;
+	// nil answers its routes with 503.
+	Actions tldguard.ActionService
+	// Scans reads the zone check's runs (scan.go); nil serves no runs.
+	Scans ScanService
+	// Stats computes the statistical reports (stats.go); nil answers its
+	// routes with 404.
+	Stats StatsService
 }
 
 // Server is the HTTP server. Create it with NewServer, start it with Open or
@@ -125,6 +144,7 @@ type Server struct {
 	handler http.Handler
 	limiter *limiter // per credential
 	logins  *limiter // per client address, POST /api/v1/session
+	ui      *ui      // the web UI's templates, assets and sign-in lockout
 
 	mu      sync.Mutex
 	srv     *http.Server
@@ -148,12 +168,17 @@ func NewServer(cfg Config, svc Services) (*Server, error) {
 		limiter: newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.MaxBuckets, cfg.Now),
 		logins:  newLimiter(cfg.LoginRate, cfg.LoginBurst, cfg.MaxBuckets, cfg.Now),
 	}
+	ui, err := newUI(cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	s.ui = ui
 	mux, err := s.newMux(s.routes())
 	if err != nil {
 		return nil, err
 	}
 	s.mux = mux
-	s.handler = s.logRequests(s.secureHeaders(http.HandlerFunc(s.dispatch)))
+	s.handler = s.instrument(s.logRequests(s.secureHeaders(http.HandlerFunc(s.dispatch))))
 	return s, nil
 }
 

@@ -172,6 +172,24 @@ func (s *Source) local() (Fetched, error) {
 	return Fetched{Path: path, Fresh: true, FetchedAt: fi.ModTime(), Size: fi.Size()}, nil
 }
 
+// Cached describes the copy Fetch would fall back on, without fetching:
+// for a downloaded feed the last good copy (ok is false when there is
+// none) and when the server last confirmed it; for a local file the file.
+func (s *Source) Cached() (f Fetched, checkedAt time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.cfg.isHTTP() {
+		f, err := s.local()
+		return f, f.FetchedAt, err == nil
+	}
+	meta, ok := s.loadMeta()
+	if !ok {
+		return Fetched{}, time.Time{}, false
+	}
+	return Fetched{Path: s.dataPath(), FetchedAt: meta.FetchedAt, Size: meta.Size, SHA256: meta.SHA256,
+		ETag: meta.ETag, LastModified: meta.LastModified}, meta.CheckedAt, true
+}
+
 // loadMeta reads the sidecar; a copy whose size does not match its sidecar
 // is not trusted for validators (but is still the copy to fall back on).
 func (s *Source) loadMeta() (sourceMeta, bool) {

@@ -224,6 +224,9 @@ func (z *Reader) fast(line []byte) (bool, error) {
 	// complete path needs it (syncOwner): one copy per block, not per line.
 	z.ownerRef, z.ownerLazy, z.hasOwner = owner, true, true
 	z.fastLines++
+	if z.recFn != nil {
+		z.fastData(typ, rd)
+	}
 	return true, z.record(owner, typ, 0, z.lines, 1)
 }
 
@@ -264,12 +267,19 @@ func (z *Reader) record(owner []byte, typ uint16, serial uint32, line, lines int
 		below = p > 0 && bytes.Equal(owner[p:], a.suffix) && (owner[p-1] != '\\' || !escaped(owner, p))
 		if !below && !bytes.Equal(owner, a.name) {
 			z.outOfZone++
+			return nil
 		}
 	} else {
 		at, b := z.where(owner)
 		below = b
 		if !at && !below {
 			z.outOfZone++
+			return nil
+		}
+	}
+	if z.recFn != nil {
+		if err := z.emit(owner, typ, below, line); err != nil {
+			return err
 		}
 	}
 	if !below {

@@ -2,8 +2,11 @@ package zone
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -66,6 +69,58 @@ func FuzzName(f *testing.F) {
 		for _, class := range []*[256]uint8{&ownerClass, &targetClass} {
 			if got, want := swarName(b, class == &targetClass), tableName(b, class); got != want {
 				t.Fatalf("%q: swarName %v, tableName %v", b, got, want)
+			}
+		}
+	})
+}
+
+// FuzzRecords reads any input through Records and wants the same records
+// whether lines take the fast path or not and whatever the block size.
+// Every owner and every NS target is canonical and fully qualified.
+func FuzzRecords(f *testing.F) {
+	for _, name := range []string{"czds.zone", "general.zone", "junk.zone", "crlf.zone"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		"a.example.\t1\tin\tns\tX.Test.\n",
+		"a.example.\t1\tin\ttxt\tfoo \t bar\n",
+		"a.example. 1 in ds 1\t8 2 ab\r\n",
+		"$ORIGIN example.\n@ NS ( x\n) \n b NS \\# 3 017800\n",
+		"a.example. TXT \"a b\" \"(;\\\"\" c\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opt := Options{Apexes: []string{"example"}, MaxBadRatio: 1, BlockSize: 4096}
+		var recs []Record
+		base, _, baseErr := records(t, bytes.NewReader(data), opt)
+		z := NewReader(bytes.NewReader(data), opt)
+		_ = z.Records(context.Background(), func(r Record) error {
+			recs = append(recs, Record{Owner: bytes.Clone(r.Owner), Type: r.Type, Data: bytes.Clone(r.Data)})
+			return nil
+		})
+		for _, r := range recs {
+			if c, err := appendName(nil, r.Owner, nil, 0); err != nil || !bytes.Equal(c, r.Owner) {
+				t.Fatalf("owner %q is not canonical: %q %v", r.Owner, c, err)
+			}
+			if r.Type == TypeNS {
+				if c, err := appendName(nil, r.Data, nil, 0); err != nil || !bytes.Equal(c, r.Data) {
+					t.Fatalf("NS target %q is not canonical: %q %v", r.Data, c, err)
+				}
+			}
+		}
+		for _, v := range []struct {
+			noFast bool
+			block  int
+		}{{true, 4096}, {false, 3}} {
+			opt.noFast, opt.BlockSize = v.noFast, v.block
+			got, _, err := records(t, bytes.NewReader(data), opt)
+			if fmt.Sprint(err) != fmt.Sprint(baseErr) || strings.Join(got, "\n") != strings.Join(base, "\n") {
+				t.Fatalf("noFast=%v block=%d gives\n%q %v\nwant\n%q %v", v.noFast, v.block, got, err, base, baseErr)
 			}
 		}
 	})

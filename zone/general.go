@@ -200,6 +200,9 @@ func (z *Reader) endRecord() error {
 	if msg != "" {
 		return z.badLine(line, lines, "%s rdata: %s", TypeString(typ), msg)
 	}
+	if z.recFn != nil {
+		z.generalData(typ, t[i+1:])
+	}
 	return z.record(z.owner, typ, serial, line, lines)
 }
 

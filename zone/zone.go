@@ -29,6 +29,10 @@
 // name yielded is that owner in canonical form: lower case, no trailing dot,
 // escapes only where a byte needs one. A and AAAA records below an apex are
 // counted as glue, DS records by type; neither yields a name.
+//
+// Records yields every record in the zone instead, with its type and
+// rdata, for callers that need more than the names (the embedded
+// registry's import wants the name servers).
 package zone
 
 import (
@@ -163,6 +167,10 @@ type Reader struct {
 	typesHigh  map[uint16]int64
 	serials    map[string]uint32
 	errs       []error
+
+	// Records: last, so that Read's hot fields keep their places.
+	recFn func(Record) error // the Records caller, or nil
+	data  []byte             // the rdata of the record at hand, for recFn
 }
 
 // NewReader returns a Reader of the zone in r.

@@ -32,6 +32,10 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if f.data == "" && f.db == "" {
 		f.data = "tldguard-demo"
 	}
+	f.smtp.demoDefaults(demoTLD)
+	if err := f.loadChecks(); err != nil {
+		return err
+	}
 	log, err := f.logger(errOut)
 	if err != nil {
 		return err
@@ -50,6 +54,7 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	m := &Main{Config: f.config(store, log)}
 	return serveUntilDone(ctx, m, out, func(addr string) {
 		fmt.Fprintf(out, "tldguard demo listening on http://%s (TLD %q, data in %s)\n", addr, demoTLD, f.where())
+		fmt.Fprintf(out, "Open http://%s/ in a browser and sign in with a credential below.\n", addr)
 		if creds == "" {
 			fmt.Fprintln(out, "Demo data was loaded on an earlier run; its credentials were printed then.")
 			if f.data != "" {
@@ -107,7 +112,7 @@ func loadDemo(ctx context.Context, s *service.Service, names int, now time.Time)
 		}
 		fmt.Fprintf(tw, "  %s\t%s\tpassword %s\ttoken %s\n", u.role, u.email, pw, tok)
 	}
-	fmt.Fprintln(tw, "\nReporters (API tokens for POST /api/v1/reports):")
+	fmt.Fprintln(tw, "\nReporters (API tokens for POST /api/v1/reports, or to sign in to the web portal):")
 	var tokens []string
 	for _, r := range []service.ReporterInput{
 		{Name: "Metropolitan Police Cyber Unit", Source: tldguard.SourceLawEnforcement, Email: "cyber@police.example", VerifiedBy: "admin@nic.example", VerifiedHow: "demo: called the force's published switchboard"},

@@ -39,6 +39,12 @@ func commands() []command {
 		{"reporter", "manage reporter accounts: reporter add | verify | list", runReporter},
 		{"tld", "manage the operator's TLDs: tld add | list", runTLD},
 		{"audit", "check the audit log: audit verify | head", runAudit},
+		{"stats", "the §3(b) statistics: stats --period P [--format json|csv|html] | snapshot | snapshots | show | verify", runStats},
+		{"policy", "the Framework playbook: policy show | check FILE", runPolicy},
+		{"registry", "the embedded registry: registry zone --tld T | import --tld T --zone FILE", runRegistry},
+		{"mail", "take in e-mailed threat reports: mail import FILE|DIR", runMail},
+		{"scan", "check the zones against the feeds now: scan [--zone Z] [--feed F=SRC] | scan list", runScan},
+		{"feeds", "list the configured reputation feeds, their last fetch and status", runFeeds},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/tldguard/tldguard"
 	tghttp "github.com/tldguard/tldguard/http"
 	"github.com/tldguard/tldguard/localregistry"
+	"github.com/tldguard/tldguard/mail"
 	"github.com/tldguard/tldguard/service"
 )
 
@@ -29,6 +30,20 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
 	Now             tldguard.Now
+	// PolicyFile is the operator's policy (YAML); "" runs the Framework's
+	// defaults.
+	PolicyFile string
+	SMTP       *smtpConfig // the e-mail intake (mail.go); nil leaves it off
+	// Checks are the zone check's zones, feeds and schedule from the
+	// config file (config.go); nil leaves the scheduler off.
+	Checks *checkConfig
+	// MetricsAddr is the address of the Prometheus /metrics listener
+	// (stats.go); "" leaves it off. Transparency publishes the public
+	// transparency report.
+	MetricsAddr  string
+	Transparency bool
+	// Notices are the outgoing notices and clock alerts (notice.go).
+	Notices *noticeConfig
 }
 
 // Main is the running server: the service over the store and the HTTP
@@ -37,6 +52,13 @@ type Main struct {
 	Config  Config
 	Service *service.Service
 	HTTP    *tghttp.Server
+	SMTP    *mail.Server
+
+	jobsStop context.CancelFunc
+	jobsDone chan struct{}
+	checks   *checkScheduler // scan.go
+	stats    *statsRuntime   // stats.go
+	notices  *notices        // notice.go
 }
 
 // Run starts the server; it returns once the port is bound.
@@ -49,12 +71,24 @@ func (m *Main) Run(ctx context.Context) error {
 		c.ShutdownTimeout = 30 * time.Second
 	}
 	m.Config = c
+	pol, err := loadPolicy(c.PolicyFile)
+	if err != nil {
+		return err
+	}
+	registry := localregistry.New(c.Store)
 	m.Service = service.New(service.Config{
 		Store:    c.Store,
-		Registry: localregistry.New(c.Store),
+		Registry: registry,
+		Adapter:  registry,
+		Policy:   pol,
 		Now:      c.Now,
 		Logger:   c.Logger,
 	})
+	registry.UseWriter(m.Service.GroupWrite) // registry changes share group commits
+	m.newStats()
+	if err := m.newNotices(); err != nil {
+		return err
+	}
 	srv, err := tghttp.NewServer(tghttp.Config{
 		Addr:      c.Addr,
 		RateLimit: c.RateLimit,
@@ -62,12 +96,28 @@ func (m *Main) Run(ctx context.Context) error {
 		Pinger:    c.Store,
 		Logger:    c.Logger,
 		Now:       c.Now,
-	}, tghttp.Services{Reports: m.Service, Cases: m.Service, Auth: m.Service, Audit: m.Service})
+		Metrics:   m.stats.registry,
+	}, tghttp.Services{Reports: m.Service, Cases: m.Service, Auth: m.Service, Audit: m.Service, Actions: m.Service, Scans: m.Service,
+		Registry: registry, Sessions: m.Service, Admin: m.Service, Directory: m.Service, Stats: m.stats.service})
 	if err != nil {
 		return err
 	}
 	m.HTTP = srv
-	return srv.Open()
+	if err := srv.Open(); err != nil {
+		return err
+	}
+	m.startJobs()
+	m.startChecks()
+	m.startNotices()
+	if err := m.startStats(); err != nil {
+		srv.Close(context.Background())
+		return err
+	}
+	if err := m.openSMTP(); err != nil {
+		srv.Close(context.Background())
+		return err
+	}
+	return nil
 }
 
 // Addr is the address the server listens on.
@@ -78,10 +128,16 @@ func (m *Main) Addr() net.Addr { return m.HTTP.Addr() }
 func (m *Main) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 	defer cancel()
-	var err error
+	err := m.closeSMTP(ctx)
 	if m.HTTP != nil {
-		err = m.HTTP.Close(ctx)
+		if herr := m.HTTP.Close(ctx); err == nil {
+			err = herr
+		}
 	}
+	m.stopChecks()
+	m.stopNotices()
+	m.stopStats(ctx)
+	m.stopJobs()
 	if m.Service != nil {
 		m.Service.Close()
 	}
@@ -94,10 +150,20 @@ func (m *Main) Close() error {
 // serveFlags are the flags serve and demo share.
 type serveFlags struct {
 	dbFlags
-	addr      string
-	logFormat string
-	rateLimit float64
-	rateBurst int
+	addr       string
+	logFormat  string
+	rateLimit  float64
+	rateBurst  int
+	policyFile string
+	smtp       smtpFlags // mail.go
+	// configFile is the config file (config.go); checks is what loadChecks
+	// read from it.
+	configFile string
+	checks     *checkConfig
+	// metricsAddr and transparency are stats.go's.
+	metricsAddr  string
+	transparency bool
+	notices      noticeFlags // notice.go
 }
 
 func (f *serveFlags) register(fs *flag.FlagSet) {
@@ -106,11 +172,18 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.logFormat, "log-format", "json", "log format: json or text")
 	fs.Float64Var(&f.rateLimit, "rate-limit", 0, "requests per second each API token may make on average (default 20)")
 	fs.IntVar(&f.rateBurst, "rate-burst", 0, "requests each API token may make at once (default 40)")
+	fs.StringVar(&f.policyFile, "policy", "", "the operator's policy file (YAML; default: the Framework's defaults, see tldguard policy show)")
+	f.smtp.register(fs)
+	fs.StringVar(&f.configFile, "config", "", "the config file: zones, feeds and schedule of the zone check (default DATA/"+configName+" when --data has one)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics on a listener of their own (default off; keep it off the public network)")
+	f.notices.register(fs)
+	fs.BoolVar(&f.transparency, "transparency", false, "publish the public transparency report (aggregate monthly numbers, no names) at /api/v1/transparency")
 }
 
 // config returns the server configuration the flags describe.
 func (f *serveFlags) config(store engine, log *slog.Logger) Config {
-	return Config{Store: store, Addr: f.addr, Logger: log, RateLimit: f.rateLimit, RateBurst: f.rateBurst}
+	return Config{Store: store, Addr: f.addr, Logger: log, RateLimit: f.rateLimit, RateBurst: f.rateBurst, SMTP: f.smtp.config(), PolicyFile: f.policyFile, Checks: f.checks,
+		MetricsAddr: f.metricsAddr, Transparency: f.transparency, Notices: f.notices.config(f.data)}
 }
 
 func (f *serveFlags) logger(w io.Writer) (*slog.Logger, error) {
@@ -134,6 +207,9 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := f.loadChecks(); err != nil {
+		return err
+	}
 	store, err := f.open(ctx)
 	if err != nil {
 		return err
@@ -155,6 +231,7 @@ func serveUntilDone(ctx context.Context, m *Main, out io.Writer, ready func(addr
 	} else {
 		fmt.Fprintf(out, "tldguard listening on http://%s\n", addr)
 	}
+	m.printSMTP(out)
 	<-ctx.Done()
 	m.Config.Logger.Info("tldguard shutting down")
 	return m.Close()

@@ -88,6 +88,38 @@ type OpenCaseCount struct {
 	Count    int64
 }
 
+// StatsAction is the compact record of one action carried out, behind
+// the action and referral figures of the §3(b) statistics, with its case's
+// name, TLD, threat type and sponsoring registrar.
+type StatsAction struct {
+	ID     int64
+	CaseID int64
+	Kind   ActionKind
+	Reason string
+	UndoOf int64     // release: the action it undoes
+	DoneAt time.Time // when it was carried out
+	DueAt  time.Time // referral: when the registrar's answer is due
+	// AnswerOutcome ("mitigated" or "no_action") and AnswerAt are the
+	// registrar's answer to a referral if it was given before the filter's
+	// To; empty and zero otherwise.
+	AnswerOutcome string
+	AnswerAt      time.Time
+
+	Domain        string
+	TLD           string
+	ThreatType    ThreatType
+	Registered    bool
+	RegistrarID   string
+	RegistrarName string
+}
+
+// ActionStateCount is how many actions of one kind stand in one state.
+type ActionStateCount struct {
+	Kind  ActionKind
+	State ActionState
+	Count int64
+}
+
 // ClockCounts counts the open cases still waiting for their response by
 // where their clock stands at a given instant.
 type ClockCounts struct {

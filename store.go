@@ -217,6 +217,22 @@ type ActionTx interface {
 	JobByID(id int64) (*Job, error)
 	// CountJobs counts jobs in a state ("" = all).
 	CountJobs(state JobState) (int64, error)
+
+	// --- Statistics over actions (see stats.go): the counts behind the
+	// operational metric tldguard_actions_total, and the records behind
+	// the §3(b) report's action and referral figures. ---
+
+	// CountActions counts every stored action by kind and state, sorted by
+	// kind then state (byte order); a pair without actions is absent.
+	CountActions() ([]ActionStateCount, error)
+	// StatsActions calls fn, in action id order, with the record of every
+	// action in f.TLD ("" = all; its case's TLD) carried out before f.To
+	// (state done or undone, DoneAt before f.To) that can count in the
+	// period: carried out at or after f.From, or a referral not answered
+	// before f.From. Each record's answer is the one given before f.To. fn
+	// must not use the Tx nor keep the record after it returns; an error
+	// from fn stops the scan and is returned.
+	StatsActions(f StatsFilter, fn func(*StatsAction) error) error
 }
 
 // IdempotencyRecord is the first answer given to a request with an

@@ -11,8 +11,7 @@ import (
 )
 
 // actionKinds are the Framework's actions in the order of DESIGN.md's
-// table. Only no_action is recorded today (a closure with its reason); the
-// others are slots the actions work fills.
+// table.
 var actionKinds = []string{"request_info", "refer_registrar", "hold", "lock", "redirect", "transfer", "delete",
 	"block", "no_action", "release"}
 
@@ -22,10 +21,11 @@ const (
 	actorRegistrar = "registrar_after_referral"
 )
 
-// slotNote says what the zero action and referral counts mean.
-const slotNote = "Registry actions (hold, lock, redirect, transfer, delete, block, release), requests for " +
-	"information, referrals to registrars and undone actions are not recorded yet: their counts are slots, zero " +
-	"until the actions work records them. A case closed with a stated reason counts as no_action with that reason."
+// actionsNote says where the action counts come from.
+const actionsNote = "Actions are counted in the period they were carried out, from the actions records; a case " +
+	"closed with a stated reason without a no_action action counts as no_action with that reason. A registrar's " +
+	"answer \"mitigated\" to a referral counts as an action by the registrar when it was given; a release counts " +
+	"as a release and as undone. Actions on out-of-scope cases count only as out-of-scope answers."
 
 // respondBuckets are the upper bounds of the time-to-respond chart's bars.
 var respondBuckets = []struct {
@@ -65,6 +65,20 @@ type builder struct {
 	registrars map[string]*RegistrarRow
 	weeks      map[int64]*Week // by the Monday's Unix time
 	scratch    facts           // each record is evaluated into it
+
+	// The period's action records (read before the cases) by case; the
+	// no_action actions by case and time, whose closures they made; the
+	// cases the case records covered; the registry's actions by kind.
+	actions   map[int64][]tldguard.StatsAction
+	noActions map[caseAt]bool
+	seen      map[int64]bool
+	byKind    map[string]int64
+	detailIDs []int64 // the case id of each Detail entry
+}
+
+type caseAt struct {
+	caseID int64
+	at     int64 // unix microseconds
 }
 
 type tldAgg struct {
@@ -80,7 +94,7 @@ func newBuilder(p Period, tld string, clocks Clocks, detail bool) *builder {
 	r := &Report{
 		Format: FormatVersion, Period: p, TLD: tld, Policy: clocks,
 		Identified: Identified{ByType: typeMap(), BySource: sourceMap()},
-		Actions:    Actions{ByActor: map[string]int64{actorRegistry: 0, actorRegistrar: 0}, Note: slotNote},
+		Actions:    Actions{ByActor: map[string]int64{actorRegistry: 0, actorRegistrar: 0}, Note: actionsNote},
 		OpenAtEnd: OpenAtEnd{
 			ByStatus:   map[string]int64{string(tldguard.StatusOpen): 0, string(tldguard.StatusInProgress): 0},
 			ByType:     typeMap(),
@@ -96,8 +110,113 @@ func newBuilder(p Period, tld string, clocks Clocks, detail bool) *builder {
 		byPrio: map[tldguard.Priority][]time.Duration{}, byPrioLate: map[tldguard.Priority]int64{},
 		categories: newReasons("(unspecified)"), noAction: newReasons("(no reason given)"),
 		registrars: map[string]*RegistrarRow{}, weeks: map[int64]*Week{},
+		actions: map[int64][]tldguard.StatsAction{}, noActions: map[caseAt]bool{}, seen: map[int64]bool{},
+		byKind: map[string]int64{},
 	}
 }
+
+// addAction keeps one action record; the builder counts it with its case
+// (or at the end, for a case the case records do not cover). All action
+// records come before the case records.
+func (b *builder) addAction(a *tldguard.StatsAction) {
+	b.actions[a.CaseID] = append(b.actions[a.CaseID], *a)
+	if a.Kind == tldguard.ActionNoAction {
+		b.noActions[caseAt{a.CaseID, a.DoneAt.UnixMicro()}] = true
+	}
+}
+
+// byAction reports whether the closure of case caseID at at was made by a
+// no_action action (which counts instead of the closure).
+func (b *builder) byAction(caseID int64, at time.Time) bool {
+	return b.noActions[caseAt{caseID, at.UnixMicro()}]
+}
+
+// countActions counts the action records of one in-scope case and returns
+// what the case's detail shows of them.
+func (b *builder) countActions(as []tldguard.StatsAction, count func(string)) []Response {
+	rep := &b.rep.Actions
+	var out []Response
+	acted, referred, undone := false, false, false
+	for i := range as {
+		a := &as[i]
+		reg := b.registrarRow(a.Registered, a.RegistrarID, a.RegistrarName)
+		referral := a.Kind == tldguard.ActionReferRegistrar
+		sent := Response{At: a.DoneAt, Action: string(a.Kind), Reason: a.Reason, By: actorRegistry}
+		if b.p.Contains(a.DoneAt) {
+			acted = true
+			rep.Total++
+			rep.ByActor[actorRegistry]++
+			b.byKind[string(a.Kind)]++
+			reg.Actions++
+			out = append(out, sent)
+			switch a.Kind {
+			case tldguard.ActionNoAction:
+				b.noAction.add(a.Reason)
+			case tldguard.ActionRelease:
+				undone = true
+				rep.Undone++
+			case tldguard.ActionReferRegistrar:
+				referred = true
+				rep.Referrals.Sent++
+				reg.Referrals++
+			}
+		}
+		if !referral {
+			continue
+		}
+		if !b.p.Contains(a.DoneAt) && (a.AnswerOutcome == "" || b.p.Contains(a.AnswerAt)) {
+			out = append(out, sent) // sent before the period; counts in it
+		}
+		if a.AnswerOutcome == "" {
+			// Sent before the period's end (else it would not be here),
+			// not answered by then.
+			referred = true
+			rep.Referrals.UnansweredAtEnd++
+			reg.ReferralsUnansweredAtEnd++
+			continue
+		}
+		if !b.p.Contains(a.AnswerAt) {
+			continue
+		}
+		referred = true
+		inTime := !a.AnswerAt.After(a.DueAt)
+		when := "answered late"
+		if inTime {
+			when = "answered in time"
+			rep.Referrals.AnsweredInTime++
+			reg.ReferralsAnsweredInTime++
+		} else {
+			rep.Referrals.AnsweredLate++
+			reg.ReferralsAnsweredLate++
+		}
+		switch a.AnswerOutcome {
+		case answerMitigated:
+			acted = true
+			rep.Referrals.Mitigated++
+			reg.Mitigated++
+			rep.Total++
+			rep.ByActor[actorRegistrar]++
+			reg.Actions++
+		default:
+			rep.Referrals.Declined++
+			reg.Declined++
+		}
+		out = append(out, Response{At: a.AnswerAt, Action: "registrar_" + a.AnswerOutcome, Reason: when, By: actorRegistrar})
+	}
+	if acted {
+		count(CountAction)
+	}
+	if referred {
+		count(CountReferral)
+	}
+	if undone {
+		count(CountUndone)
+	}
+	return out
+}
+
+// answerMitigated is a registrar's answer that it acted.
+const answerMitigated = "mitigated"
 
 // typeMap has every in-scope threat type at zero.
 func typeMap() map[string]int64 {
@@ -123,7 +242,9 @@ func sourceMap() map[string]int64 {
 func (b *builder) add(r *tldguard.StatsCase) {
 	f := &b.scratch
 	f.evaluate(r, b.p)
-	if !f.countsIn(b.p) {
+	acts := b.actions[r.CaseID]
+	b.seen[r.CaseID] = true
+	if !f.countsIn(b.p) && (len(acts) == 0 || !f.inScope) {
 		return
 	}
 	var counts []string
@@ -133,6 +254,7 @@ func (b *builder) add(r *tldguard.StatsCase) {
 		}
 	}
 	rep := b.rep
+	var responses []Response
 	if !f.inScope {
 		b.addOutOfScope(f, count)
 	} else {
@@ -177,16 +299,24 @@ func (b *builder) add(r *tldguard.StatsCase) {
 			}
 			reg.Responded++
 		}
+		closed := false
 		for _, c := range f.closures {
-			if b.p.Contains(c.at) {
+			if b.p.Contains(c.at) && !b.byAction(r.CaseID, c.at) {
+				closed = true
 				rep.Actions.Total++
 				rep.Actions.ByActor[actorRegistry]++
+				b.byKind[actionNoAction]++
 				b.noAction.add(c.reason)
 				reg.Actions++
 			}
 		}
-		if slices.ContainsFunc(f.closures, func(c closure) bool { return b.p.Contains(c.at) }) {
+		var sub []string
+		responses = b.countActions(acts, func(name string) { sub = append(sub, name) })
+		if closed && !slices.Contains(sub, CountAction) {
 			count(CountAction)
+		}
+		for _, name := range sub {
+			count(name)
 		}
 		for _, at := range f.reopens {
 			if b.p.Contains(at) {
@@ -216,7 +346,53 @@ func (b *builder) add(r *tldguard.StatsCase) {
 		}
 	}
 	if b.detail {
-		rep.Detail = append(rep.Detail, b.detailOf(f, counts))
+		rep.Detail = append(rep.Detail, b.detailOf(f, counts, responses))
+		b.detailIDs = append(b.detailIDs, r.CaseID)
+	}
+}
+
+// addUncovered counts the actions of the in-scope cases the case records
+// did not cover (closed for good before the period, with a release or a
+// referral's answer in it), each with a short detail line.
+func (b *builder) addUncovered() {
+	var ids []int64
+	for id := range b.actions {
+		if !b.seen[id] {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		as := b.actions[id]
+		a := as[0]
+		if a.ThreatType == tldguard.ThreatOutOfScope {
+			continue
+		}
+		var counts []string
+		responses := b.countActions(as, func(name string) { counts = append(counts, name) })
+		if !b.detail || len(counts) == 0 {
+			continue
+		}
+		slices.SortStableFunc(responses, func(x, y Response) int { return x.At.Compare(y.At) })
+		b.rep.Detail = append(b.rep.Detail, Detail{
+			Case: tldguard.CaseNumber(id), Domain: a.Domain, TLD: a.TLD, ThreatType: string(a.ThreatType),
+			Source: sourceUnknown, Registered: a.Registered, RegistrarID: a.RegistrarID, RegistrarName: a.RegistrarName,
+			Responses: responses, Reopened: []time.Time{}, StatusAtEnd: string(tldguard.StatusClosed),
+			Outcome: "closed before the period", Counts: counts,
+		})
+		b.detailIDs = append(b.detailIDs, id)
+	}
+	if !slices.IsSorted(b.detailIDs) {
+		idx := make([]int, len(b.detailIDs))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(x, y int) int { return cmp.Compare(b.detailIDs[x], b.detailIDs[y]) })
+		sorted := make([]Detail, len(idx))
+		for i, j := range idx {
+			sorted[i] = b.rep.Detail[j]
+		}
+		b.rep.Detail = sorted
 	}
 }
 
@@ -274,8 +450,12 @@ func (b *builder) countNames() (names, registered int64) {
 // registrar returns the row of the case's registrar; unregistered names
 // share the row with id "".
 func (b *builder) registrar(r *tldguard.StatsCase) *RegistrarRow {
-	id, name := r.RegistrarID, r.RegistrarName
-	if !r.Registered {
+	return b.registrarRow(r.Registered, r.RegistrarID, r.RegistrarName)
+}
+
+// registrarRow returns the row of a registrar, "" for names not registered.
+func (b *builder) registrarRow(registered bool, id, name string) *RegistrarRow {
+	if !registered {
 		id, name = "", "(not registered)"
 	}
 	row := b.registrars[id]
@@ -311,6 +491,7 @@ func weekStart(t time.Time) time.Time {
 // registry's count per TLD; runs the zone-check runs started in the period.
 func (b *builder) finish(registrations map[string]int64, runs []*tldguard.ScanRun) *Report {
 	rep := b.rep
+	b.addUncovered()
 	uniqueNames, uniqueRegistered := b.countNames()
 	rep.Identified.UniqueNames = uniqueNames
 	rep.Responses.TimeToRespond = distribution(b.respond)
@@ -331,16 +512,13 @@ func (b *builder) finish(registrations map[string]int64, runs []*tldguard.ScanRu
 	rep.OutOfScope.ByCategory = b.categories.sorted()
 	rep.Actions.NoActionReasons = b.noAction.sorted()
 	for _, k := range actionKinds {
-		ac := ActionCount{Kind: k, Slot: k != actionNoAction}
-		if k == actionNoAction {
-			ac.Count = rep.Actions.Total
-		}
-		rep.Actions.ByType = append(rep.Actions.ByType, ac)
+		rep.Actions.ByType = append(rep.Actions.ByType, ActionCount{Kind: k, Count: b.byKind[k]})
 	}
 
 	rep.Registrars = []RegistrarRow{}
 	for _, row := range b.registrars {
-		if row.Identified+row.Responded+row.Actions+row.OpenAtEnd > 0 {
+		if row.Identified+row.Responded+row.Actions+row.OpenAtEnd+row.Referrals+row.ReferralsAnsweredInTime+
+			row.ReferralsAnsweredLate+row.ReferralsUnansweredAtEnd+row.Declined > 0 {
 			rep.Registrars = append(rep.Registrars, *row)
 		}
 	}
@@ -416,7 +594,7 @@ func (b *builder) finish(registrations map[string]int64, runs []*tldguard.ScanRu
 		rep.RespondTimes[i].Count++
 	}
 
-	rep.Notes = []string{slotNote}
+	rep.Notes = []string{}
 	if rep.AbuseRate.Per10000 == nil {
 		rep.Notes = append(rep.Notes, "No registrations are held for the report's TLDs, so no abuse rate is given.")
 	}
@@ -531,7 +709,7 @@ func (rs *reasons) sorted() []Reason {
 }
 
 // detailOf is the case's line in the per-domain detail.
-func (b *builder) detailOf(f *facts, counts []string) Detail {
+func (b *builder) detailOf(f *facts, counts []string, actions []Response) Detail {
 	r := f.rec
 	d := Detail{
 		Case: tldguard.CaseNumber(r.CaseID), Domain: r.Domain, TLD: r.TLD, ThreatType: string(r.ThreatType),
@@ -564,7 +742,13 @@ func (b *builder) detailOf(f *facts, counts []string) Detail {
 		}
 	}
 	for _, c := range f.closures {
-		d.Responses = append(d.Responses, Response{At: c.at, Action: actionNoAction, Reason: c.reason, By: actorRegistry})
+		if !f.inScope || !b.byAction(r.CaseID, c.at) {
+			d.Responses = append(d.Responses, Response{At: c.at, Action: actionNoAction, Reason: c.reason, By: actorRegistry})
+		}
+	}
+	if len(actions) > 0 {
+		d.Responses = append(d.Responses, actions...)
+		slices.SortStableFunc(d.Responses, func(x, y Response) int { return x.At.Compare(y.At) })
 	}
 	d.Reopened = append(d.Reopened, f.reopens...)
 	if f.openAtEnd {

@@ -147,7 +147,7 @@ func respondChart(r *Report) chart {
 	return columns("respond", "Time to respond (first responses in the period)", labels, stacks, nil)
 }
 
-// actionsChart: actions taken by type; slots are drawn as an outline.
+// actionsChart: the registry's actions taken by type.
 func actionsChart(r *Report) chart {
 	const w, left, right, top, rowH = 680, 120, 60, 8, 22
 	h := top*2 + rowH*len(r.Actions.ByType)
@@ -166,9 +166,6 @@ func actionsChart(r *Report) chart {
 				Title: a.Kind + ": " + strconv.FormatInt(a.Count, 10)})
 		}
 		value := strconv.FormatInt(a.Count, 10)
-		if a.Slot {
-			value += " (slot)"
-		}
 		c.Texts = append(c.Texts, svgText{X: fmtf(float64(left) + bw + 6), Y: fmtf(y + 15), Anchor: "start", Text: value})
 	}
 	c.Lines = append(c.Lines, svgLine{fmtf(left), fmtf(top), fmtf(left), fmtf(float64(h - top))})

@@ -11,8 +11,8 @@ import (
 )
 
 // WriteCSV writes the report's figures as CSV, one figure a row: section,
-// figure, key, value, note (note says "slot" for a count the records
-// cannot hold yet). Every key of a breakdown is present, zeros included.
+// figure, key, value, note (what qualifies the value, e.g. "exclusive" for
+// the period's end). Every key of a breakdown is present, zeros included.
 func WriteCSV(w io.Writer, r *Report) error {
 	cw := csv.NewWriter(w)
 	row := func(section, figure, key, value, note string) {
@@ -60,18 +60,20 @@ func WriteCSV(w io.Writer, r *Report) error {
 	a := r.Actions
 	n("actions", "total", "", a.Total)
 	for _, k := range a.ByType {
-		note := ""
-		if k.Slot {
-			note = "slot"
-		}
-		row("actions", "by_type", k.Kind, strconv.FormatInt(k.Count, 10), note)
+		n("actions", "by_type", k.Kind, k.Count)
 	}
 	n("actions", "by_actor", actorRegistry, a.ByActor[actorRegistry])
-	row("actions", "by_actor", actorRegistrar, strconv.FormatInt(a.ByActor[actorRegistrar], 10), "slot")
+	n("actions", "by_actor", actorRegistrar, a.ByActor[actorRegistrar])
 	for _, re := range a.NoActionReasons {
 		n("actions", "no_action_reason", re.Reason, re.Count)
 	}
-	row("actions", "undone", "", strconv.FormatInt(a.Undone, 10), "slot")
+	n("actions", "undone", "", a.Undone)
+	n("referrals", "sent", "", a.Referrals.Sent)
+	n("referrals", "answered_in_time", "", a.Referrals.AnsweredInTime)
+	n("referrals", "answered_late", "", a.Referrals.AnsweredLate)
+	n("referrals", "unanswered_at_end", "", a.Referrals.UnansweredAtEnd)
+	n("referrals", "mitigated", "", a.Referrals.Mitigated)
+	n("referrals", "declined", "", a.Referrals.Declined)
 
 	rs := r.Responses
 	n("responses", "count", "", rs.Count)
@@ -120,9 +122,12 @@ func WriteCSV(w io.Writer, r *Report) error {
 		n("registrar", "actions", g.ID, g.Actions)
 		n("registrar", "open_at_end", g.ID, g.OpenAtEnd)
 		n("registrar", "overdue_at_end", g.ID, g.OverdueAtEnd)
-		row("registrar", "referrals", g.ID, strconv.FormatInt(g.Referrals, 10), "slot")
-		row("registrar", "referrals_answered_in_time", g.ID, strconv.FormatInt(g.ReferralsAnsweredInTime, 10), "slot")
-		row("registrar", "mitigated", g.ID, strconv.FormatInt(g.Mitigated, 10), "slot")
+		n("registrar", "referrals", g.ID, g.Referrals)
+		n("registrar", "referrals_answered_in_time", g.ID, g.ReferralsAnsweredInTime)
+		n("registrar", "referrals_answered_late", g.ID, g.ReferralsAnsweredLate)
+		n("registrar", "referrals_unanswered_at_end", g.ID, g.ReferralsUnansweredAtEnd)
+		n("registrar", "mitigated", g.ID, g.Mitigated)
+		n("registrar", "declined", g.ID, g.Declined)
 	}
 
 	n("abuse_rate", "registrations", "", r.AbuseRate.Registrations)

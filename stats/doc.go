@@ -12,7 +12,10 @@
 // Every figure is computed in Go, by one code path, from the per-domain
 // records a store yields for the period (tldguard.Tx.StatsCases): each case
 // with what identified it and its state after every change made before the
-// period's end. The stores write those states themselves (a trigger on the
+// period's end; and from the period's action records
+// (tldguard.Tx.StatsActions), read first: each action carried out, when,
+// and for a referral its due time and the registrar's answer if given
+// before the period's end. The stores write those states themselves (a trigger on the
 // cases table), so a case's history is complete whichever code changed it,
 // and a report for a past period reads nothing written after that period:
 // re-running it later gives the same numbers (Service.Verify checks a
@@ -37,17 +40,35 @@
 //     By type; by source (feed when a zone-check finding saw the name no
 //     later than the case was opened, else the first report's tier, else
 //     unknown); unique_names (distinct names); registered/unregistered.
-//   - actions: the actions taken in the period, each counted in the
-//     period it was taken, however old the case. Today the only action
-//     the records hold is a closure with a reason, which counts as
-//     no_action with that reason (grouped without case and extra spaces),
-//     taken by the registry. A case closed twice in the period (closed,
-//     reopened, closed) counts two actions. The other Framework actions,
-//     actions by registrars after a referral, and undone actions are slots:
-//     zero until the actions work records them. A hold taken in one period
-//     and undone in the next will count as taken in the first and as a
-//     release (and undone) in the second; the first period's count does
-//     not change.
+//   - actions: the actions taken on in-scope cases in the period, each
+//     counted in the period it was taken, however old the case.
+//     by_type counts the registry's actions by kind (request_info,
+//     refer_registrar, hold, lock, redirect, transfer, delete, block,
+//     no_action, release): every action carried out (done, or done and
+//     since undone) whose DoneAt is in the period, once; and every closure
+//     with a reason made in the period without a no_action action, as
+//     no_action with that reason (a case closed twice in the period counts
+//     two). A no_action action closes its case in the same instant
+//     (DoneAt = the closure's time): that closure is the action and counts
+//     once, as the action with the action's reason. no_action_reasons
+//     groups both by reason, without case and extra spaces.
+//     by_actor: "registry" for all of by_type; "registrar_after_referral"
+//     for each referral the registrar answered "mitigated", in the period
+//     of the answer. total is the sum of by_actor.
+//     undone: the releases carried out in the period (each undoes one
+//     earlier action). A hold taken in one period and released in the
+//     next counts as a hold in the first and as a release and undone in
+//     the second; the first period's counts do not change.
+//     Actions on out-of-scope cases count only as out_of_scope answers.
+//     Proposed, rejected and failed actions count nowhere.
+//   - referrals (in actions and per registrar): sent, the referrals
+//     carried out in the period; answered_in_time and answered_late, the
+//     answers given in the period, at or before the referral's due time
+//     (Answer.At <= DueAt) or after it; unanswered_at_end, the referrals
+//     sent before the period's end without an answer by then (one sent
+//     long ago counts in every period until it is answered); mitigated and
+//     declined, the answers given in the period by outcome ("mitigated",
+//     "no_action").
 //   - responses: the first responses given in the period. A case spanning
 //     two periods counts as identified in the first and as responded in
 //     the second. Time to respond is the response time minus the opening
@@ -77,8 +98,8 @@
 //     those open at its end.
 //   - registrars: per sponsoring registrar (names not registered together
 //     under id ""): identified, responded, actions, open and overdue at
-//     end as above; referrals, referrals answered in time and mitigated
-//     are slots.
+//     end as above, and the referrals figures of the names it sponsors.
+//     The registrar is the case's.
 //   - abuse_rate and tlds: distinct registered names among the threats
 //     identified in the period, per 10,000 names the embedded registry
 //     holds in the report's TLDs (tldguard.Tx.CountRegistrations) when the
@@ -91,5 +112,9 @@
 //
 // Medians and 90th percentiles use the nearest-rank method (see
 // Distribution). Every case that counts in any figure is listed in the
-// per-domain detail with the names of the figures it counts in.
+// per-domain detail with the names of the figures it counts in (action,
+// referral and undone for the figures above). A case closed for good
+// before the period that counts only through an action (a release, a
+// referral's answer or a referral still unanswered) has a short line: its
+// name, registrar and those actions, outcome "closed before the period".
 package stats

@@ -115,7 +115,7 @@ func testFormats(t *testing.T, store tldguard.Store) {
 	}
 	golden(t, "october.html", page.Bytes())
 	html := page.String()
-	for _, want := range []string{"<svg", "Threats identified per week", "Time to respond", "Actions taken by type", "mal1.example", "(slot)"} {
+	for _, want := range []string{"<svg", "Threats identified per week", "Time to respond", "Actions taken by type", "mal1.example", "Referrals to registrars"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -16,7 +16,8 @@ var zoneCheckBounds = []float64{1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 720
 
 // Collector writes the operational metrics the database holds: reports in
 // by source and threat, the working queue by priority and status, response
-// clocks near their end and missed, and the zone check's runs. Counters are
+// clocks near their end and missed, the zone check's runs, the durable
+// jobs waiting and failed, and the actions by kind and state. Counters are
 // the database's totals, so every node reports the same values; each scrape
 // reads only the reports and runs stored since the last one.
 type Collector struct {
@@ -57,6 +58,8 @@ func (c *Collector) Collect(ctx context.Context, w *metrics.Writer) error {
 	var open []tldguard.OpenCaseCount
 	var clocks tldguard.ClockCounts
 	var running int64
+	var actions []tldguard.ActionStateCount
+	jobs := map[tldguard.JobState]int64{}
 	err := c.store.Read(ctx, func(tx tldguard.Tx) error {
 		counts, last, err := tx.CountReportsAfter(c.reportsAfter)
 		if err != nil {
@@ -71,6 +74,14 @@ func (c *Collector) Collect(ctx context.Context, w *metrics.Writer) error {
 		}
 		if clocks, err = tx.CountClocks(now, now.Add(c.warn)); err != nil {
 			return err
+		}
+		if actions, err = tx.CountActions(); err != nil {
+			return err
+		}
+		for _, st := range []tldguard.JobState{tldguard.JobQueued, tldguard.JobRunning, tldguard.JobFailed} {
+			if jobs[st], err = tx.CountJobs(st); err != nil {
+				return err
+			}
 		}
 		running, err = c.readRuns(tx)
 		return err
@@ -145,14 +156,36 @@ func (c *Collector) Collect(ctx context.Context, w *metrics.Writer) error {
 		w.Sample("tldguard_zone_check_feed_alarms", float64(alarms))
 	}
 
-	// Slots: the durable jobs and the registry actions are not recorded
-	// yet; the families are declared so that dashboards and alerts can be
-	// written now, and the actions work adds their samples.
-	w.Family("tldguard_job_queue_depth", "gauge", "Durable jobs waiting, by kind (no samples until the job system records jobs).")
-	w.Family("tldguard_jobs_failed_total", "counter", "Durable jobs that failed for good, by kind (no samples until the job system records jobs).")
-	w.Family("tldguard_actions_total", "counter", "Actions carried out at the registry, by kind and outcome (no samples until actions are recorded).")
+	// The durable jobs and the actions, from the jobs and actions tables.
+	w.Family("tldguard_job_queue_depth", "gauge", "Durable jobs not finished, by state: queued (waiting to run or to retry) and running (claimed by a worker).")
+	for _, st := range []tldguard.JobState{tldguard.JobQueued, tldguard.JobRunning} {
+		w.Sample("tldguard_job_queue_depth", float64(jobs[st]), "state", string(st))
+	}
+	w.Family("tldguard_jobs_failed_total", "counter", "Durable jobs that failed for good (gave up after their retries; failed is final).")
+	w.Sample("tldguard_jobs_failed_total", float64(jobs[tldguard.JobFailed]))
+	// An action moves between states (proposed, approved, done, undone),
+	// so a count by state can fall: the family is a gauge, the actions
+	// stored by kind and the state each stands in now. Summed over the
+	// states it only grows. Every kind and state is sampled, zeros too.
+	w.Family("tldguard_actions_total", "gauge", "Actions stored, by kind and the state each stands in now (done, failed, undone, ...).")
+	for _, k := range tldguard.ActionKinds {
+		for _, st := range actionStates {
+			var n int64
+			for _, ac := range actions {
+				if ac.Kind == k && ac.State == st {
+					n += ac.Count
+				}
+			}
+			w.Sample("tldguard_actions_total", float64(n), "kind", string(k), "state", string(st))
+		}
+	}
 	return nil
 }
+
+// actionStates are the states tldguard_actions_total samples, in the order
+// an action goes through them.
+var actionStates = []tldguard.ActionState{tldguard.ActionProposed, tldguard.ActionApproved, tldguard.ActionRunning,
+	tldguard.ActionDone, tldguard.ActionFailed, tldguard.ActionRejected, tldguard.ActionUndone}
 
 // readRuns counts the zone-check runs finished since the last scrape, the
 // newest first down to the watermark, and returns how many are running.

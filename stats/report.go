@@ -4,7 +4,7 @@ import "time"
 
 // FormatVersion names the shape of the JSON report; it changes only when a
 // figure's meaning changes, so snapshots stay comparable.
-const FormatVersion = "tldguard-stats-v1"
+const FormatVersion = "tldguard-stats-v2"
 
 // Report is the Specification 11 §3(b) statistical report for one period
 // and one TLD (or every TLD). Every figure is computed from the per-domain
@@ -93,32 +93,50 @@ type Reason struct {
 	Count  int64  `json:"count"`
 }
 
-// Actions counts the actions taken in the period, each in the period it
-// was taken. Until the Framework's actions at the registry are recorded,
-// the only action the records hold is closing a case with a stated reason,
-// which counts as no_action with that reason, taken by the registry.
+// Actions counts the actions taken on in-scope cases in the period, each
+// in the period it was taken: the actions the registry carried out (from
+// the actions records), the closures with a stated reason made without a
+// no_action action (counted as no_action), and the mitigations registrars
+// reported in answer to a referral.
 type Actions struct {
+	// Total is ByActor's sum: the registry's actions (ByType's sum) and
+	// the registrars' mitigations after a referral.
 	Total int64 `json:"total"`
-	// ByType lists every Framework action in order; Slot marks a kind the
-	// records cannot hold yet (always zero until the actions work).
+	// ByType counts the registry's actions by kind, every Framework action
+	// in order.
 	ByType []ActionCount `json:"by_type"`
-	// ByActor counts Total by who acted: the registry, or a registrar
-	// after a referral (a slot until referrals are recorded).
+	// ByActor counts Total by who acted: the registry (its actions at the
+	// registry, requests for information, referrals and no_action), or a
+	// registrar after a referral (an answer "mitigated", counted when given).
 	ByActor map[string]int64 `json:"by_actor"`
-	// NoActionReasons counts the no_action closures by their reason (the
-	// text given on closing, compared without case and extra spaces), most
-	// first.
+	// NoActionReasons counts the no_action actions and closures by their
+	// reason (compared without case and extra spaces), most first.
 	NoActionReasons []Reason `json:"no_action_reasons"`
-	// Undone counts the period's actions undone (released) later: a slot.
-	Undone int64  `json:"undone"`
-	Note   string `json:"note"`
+	// Undone counts the actions undone in the period: the releases carried
+	// out in it (each undoes one earlier action, whatever its period).
+	Undone int64 `json:"undone"`
+	// Referrals sums the registrars' rows' referral figures.
+	Referrals Referrals `json:"referrals"`
+	Note      string    `json:"note"`
+}
+
+// Referrals describes the referrals to registrars: sent in the period,
+// answers given in it (in time when at or before the answer's due time,
+// mitigated or declined), and referrals sent before the period's end and
+// not answered by then.
+type Referrals struct {
+	Sent            int64 `json:"sent"`
+	AnsweredInTime  int64 `json:"answered_in_time"`
+	AnsweredLate    int64 `json:"answered_late"`
+	UnansweredAtEnd int64 `json:"unanswered_at_end"`
+	Mitigated       int64 `json:"mitigated"`
+	Declined        int64 `json:"declined"`
 }
 
 // ActionCount is the count of one action kind.
 type ActionCount struct {
 	Kind  string `json:"kind"`
 	Count int64  `json:"count"`
-	Slot  bool   `json:"slot,omitempty"`
 }
 
 // Responses describes the first responses given in the period: a case
@@ -200,12 +218,16 @@ type RegistrarRow struct {
 	Actions      int64  `json:"actions"`
 	OpenAtEnd    int64  `json:"open_at_end"`
 	OverdueAtEnd int64  `json:"overdue_at_end"`
-	// Referrals, ReferralsAnsweredInTime and Mitigated are slots for the
-	// referrals to the registrar, those it answered within its window, and
-	// those it answered as mitigated.
-	Referrals               int64 `json:"referrals"`
-	ReferralsAnsweredInTime int64 `json:"referrals_answered_in_time"`
-	Mitigated               int64 `json:"mitigated"`
+	// The referrals to the registrar (see Referrals): sent in the period,
+	// answered in it within the answer's due time or after it, sent and
+	// not answered by the period's end, and the answers given in the
+	// period as mitigated or declined (no_action).
+	Referrals                int64 `json:"referrals"`
+	ReferralsAnsweredInTime  int64 `json:"referrals_answered_in_time"`
+	ReferralsAnsweredLate    int64 `json:"referrals_answered_late"`
+	ReferralsUnansweredAtEnd int64 `json:"referrals_unanswered_at_end"`
+	Mitigated                int64 `json:"mitigated"`
+	Declined                 int64 `json:"declined"`
 }
 
 // AbuseRate is the abuse per 10,000 registered names, for comparison with
@@ -281,8 +303,11 @@ type Detail struct {
 	ResponseDueAt *time.Time `json:"response_due_at"`
 	RespondedAt   *time.Time `json:"responded_at"`
 	Priority      string     `json:"priority"` // at the response, or at the period's end
-	// Responses lists the actions taken on the case up to the period's
-	// end: today its closures (no_action with the reason given).
+	// Responses lists, oldest first, the case's closures with a reason up
+	// to the period's end (no_action with the reason given; a closure made
+	// by a no_action action shows once, as the action) and the actions the
+	// period's figures count: those carried out in it, the referrals and
+	// the registrar's answer given before its end.
 	Responses   []Response  `json:"responses"`
 	Reopened    []time.Time `json:"reopened"`
 	StatusAtEnd string      `json:"status_at_end"`
@@ -307,6 +332,8 @@ const (
 	CountResponded    = "responded"
 	CountLate         = "responded_late"
 	CountAction       = "action"
+	CountReferral     = "referral"
+	CountUndone       = "undone"
 	CountReopened     = "reopened"
 	CountMissed       = "clock_missed"
 	CountOpenAtEnd    = "open_at_end"

@@ -127,6 +127,13 @@ func (s *Service) compute(tx tldguard.Tx, q Query) (*Report, error) {
 		return nil, tldguard.FieldErrorf(tldguard.EINVALID, "tld", "%q is not one of the operator's TLDs (%s)", q.TLD, strings.Join(tlds, ", "))
 	}
 	b := newBuilder(q.Period, q.TLD, s.Clocks(), q.Detail)
+	f := tldguard.StatsFilter{TLD: q.TLD, From: q.Period.From, To: q.Period.To}
+	if err := tx.StatsActions(f, func(a *tldguard.StatsAction) error {
+		b.addAction(a)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	err = tx.StatsCases(tldguard.StatsFilter{TLD: q.TLD, From: q.Period.From, To: q.Period.To}, func(r *tldguard.StatsCase) error {
 		b.add(r)
 		return nil

@@ -90,9 +90,9 @@ func octoberFigures(t *testing.T, w *world, r *stats.Report) []figure {
 		// Actions: the closures C1, C2 (twice), C4, C7, C8.
 		{"actions.total", r.Actions.Total, int64(6)},
 		{"actions.by_type", r.Actions.ByType, []stats.ActionCount{
-			{Kind: "request_info", Slot: true}, {Kind: "refer_registrar", Slot: true}, {Kind: "hold", Slot: true},
-			{Kind: "lock", Slot: true}, {Kind: "redirect", Slot: true}, {Kind: "transfer", Slot: true},
-			{Kind: "delete", Slot: true}, {Kind: "block", Slot: true}, {Kind: "no_action", Count: 6}, {Kind: "release", Slot: true}}},
+			{Kind: "request_info"}, {Kind: "refer_registrar"}, {Kind: "hold"},
+			{Kind: "lock"}, {Kind: "redirect"}, {Kind: "transfer"},
+			{Kind: "delete"}, {Kind: "block"}, {Kind: "no_action", Count: 6}, {Kind: "release"}}},
 		{"actions.by_actor", r.Actions.ByActor, map[string]int64{"registry": 6, "registrar_after_referral": 0}},
 		{"actions.no_action_reasons", r.Actions.NoActionReasons, []stats.Reason{
 			{Reason: "cleaned", Count: 2}, {Reason: "False positive", Count: 2},
@@ -262,7 +262,8 @@ func TestOtherPeriods(t *testing.T) {
 			// 53d) and C13 (11-08, 14d 2h); C8's and C11's later closures
 			// are not first responses.
 			{"q4 responses", q4.Responses.Count, int64(8)},
-			{"q4 actions", q4.Actions.Total, int64(11)},      // October's 6, then C5, C10, C8, C11, C13
+			// October's 6, then November's 9 (see TestActionFigures).
+			{"q4 actions", q4.Actions.Total, int64(15)},
 			{"q4 reopened", q4.Reopened, int64(4)},           // C11, C2, C8, C1
 			{"q4 open at end", q4.OpenAtEnd.Total, int64(3)}, // C3, C9, C1 (reopened 11-09)
 		})
@@ -274,8 +275,130 @@ func TestOtherPeriods(t *testing.T) {
 			{"nov late", nov.Responses.Late, int64(2)},                // C10, C13
 			{"nov high", nov.Responses.ByPriority[0].Count, int64(1)}, // C13 was raised before its response
 			{"nov missed", nov.Clocks.Missed, int64(1)},               // C9 due 11-06 10:00
-			{"nov actions", nov.Actions.Total, int64(5)},
+			{"nov actions", nov.Actions.Total, int64(9)},              // see TestActionFigures
 			{"nov reasons", nov.Actions.NoActionReasons[0], stats.Reason{Reason: "cleaned", Count: 2}},
 		})
 	})
+}
+
+// TestActionFigures checks the action and referral figures of November
+// and December 2026 by hand, from buildNovember's and buildDecember's
+// actions carried out through the service:
+//
+//	November: closures without a no_action action C5, C10, C8, C11, C13
+//	(5 no_action); referrals of C8 (09:30 on 11-05, answered "mitigated"
+//	at 12:00, due 11-07 09:30: in time) and C11 (11-06, never answered);
+//	the hold on C13 (11-08 11:00). 8 registry actions and Bravo's
+//	mitigation: 9.
+//	December: C13 reopened, the release of its hold, its closure "site
+//	cleaned" (12-02); C11's referral is still unanswered at the end. C11
+//	was closed for good in November: only its referral brings it into the
+//	month. C9 closed by a no_action action (12-03): it counts once, as the
+//	action with its reason, not again as a closure.
+func TestActionFigures(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, store tldguard.Store) {
+		w := newWorld(t, store)
+		buildWorld(w)
+		buildNovember(w)
+		w.clock.set(day(time.December, 1, 3, 0))
+		novBefore := report(t, w, "2026-11", "")
+		buildDecember(w)
+		kinds := func(m map[string]int64) []stats.ActionCount {
+			var out []stats.ActionCount
+			for _, k := range []string{"request_info", "refer_registrar", "hold", "lock", "redirect", "transfer", "delete", "block", "no_action", "release"} {
+				out = append(out, stats.ActionCount{Kind: k, Count: m[k]})
+			}
+			return out
+		}
+
+		nov := report(t, w, "2026-11", "")
+		check(t, []figure{
+			{"nov total", nov.Actions.Total, int64(9)},
+			{"nov by type", nov.Actions.ByType, kinds(map[string]int64{"refer_registrar": 2, "hold": 1, "no_action": 5})},
+			{"nov by actor", nov.Actions.ByActor, map[string]int64{"registry": 8, "registrar_after_referral": 1}},
+			{"nov undone", nov.Actions.Undone, int64(0)},
+			{"nov no_action reasons", nov.Actions.NoActionReasons, []stats.Reason{{Reason: "cleaned", Count: 2},
+				{Reason: "false positive", Count: 1}, {Reason: "held at the registrar", Count: 1}, {Reason: "insufficient evidence", Count: 1}}},
+			{"nov referrals", nov.Actions.Referrals, stats.Referrals{Sent: 2, AnsweredInTime: 1, UnansweredAtEnd: 1, Mitigated: 1}},
+			// Bravo: closures C5 C8 C11 C13, referrals C8 C11, hold C13,
+			// the mitigation of C8; Alpha: the closure of C10.
+			// Not registered: C9 identified, C3 and C9 open; Alpha: C1 open
+			// (reopened 11-09), C10's response and closure.
+			{"nov registrars", nov.Registrars, []stats.RegistrarRow{
+				{ID: "", Name: "(not registered)", Identified: 1, OpenAtEnd: 2, OverdueAtEnd: 2},
+				{ID: "9001", Name: "Alpha Names", Responded: 1, Actions: 1, OpenAtEnd: 1},
+				{ID: "9002", Name: "Bravo Domains", Responded: 2, Actions: 8, Referrals: 2, ReferralsAnsweredInTime: 1,
+					ReferralsUnansweredAtEnd: 1, Mitigated: 1}}},
+			// C13's first response is now the hold (11:00), 14d 1h after
+			// it was opened, at high priority, late.
+			{"nov C13 responded", detailOf(t, w, nov, "C13").RespondedAt, ptr(day(time.November, 8, 11, 0))},
+			{"nov C13 counts", detailOf(t, w, nov, "C13").Counts, []string{"responded", "responded_late", "action"}},
+			{"nov C13 responses", responses(detailOf(t, w, nov, "C13")), []string{"2026-11-08T11:00:00Z hold registry",
+				"2026-11-08T12:00:00Z no_action registry"}},
+			{"nov C8 counts", detailOf(t, w, nov, "C8").Counts, []string{"action", "referral", "reopened"}},
+			{"nov C8 responses", responses(detailOf(t, w, nov, "C8")), []string{"2026-10-31T23:30:00Z no_action registry",
+				"2026-11-05T09:30:00Z refer_registrar registry", "2026-11-05T12:00:00Z registrar_mitigated registrar_after_referral",
+				"2026-11-06T09:00:00Z no_action registry"}},
+			{"nov C11 counts", detailOf(t, w, nov, "C11").Counts, []string{"action", "referral"}},
+			{"nov responses", nov.Responses.Count, int64(3)}, // C5, C10, C13 as before
+			{"nov respond times", bucketCounts(nov), []int64{0, 0, 0, 0, 1, 0, 0, 2}},
+		})
+
+		dec := report(t, w, "2026-12", "")
+		check(t, []figure{
+			{"dec total", dec.Actions.Total, int64(3)},
+			{"dec by type", dec.Actions.ByType, kinds(map[string]int64{"release": 1, "no_action": 2})},
+			{"dec by actor", dec.Actions.ByActor, map[string]int64{"registry": 3, "registrar_after_referral": 0}},
+			{"dec undone", dec.Actions.Undone, int64(1)},
+			{"dec no_action reasons", dec.Actions.NoActionReasons, []stats.Reason{{Reason: "sinkholed by the CERT", Count: 1},
+				{Reason: "site cleaned", Count: 1}}},
+			{"dec responses", dec.Responses.Count, int64(1)}, // C9, late (due 11-06)
+			{"dec C9 counts", detailOf(t, w, dec, "C9").Counts, []string{"responded", "responded_late", "action"}},
+			{"dec C9 responses", responses(detailOf(t, w, dec, "C9")), []string{"2026-12-03T10:00:00Z no_action registry"}},
+			{"dec reopened", dec.Reopened, int64(1)},
+			{"dec referrals", dec.Actions.Referrals, stats.Referrals{UnansweredAtEnd: 1}},
+			{"dec registrars", dec.Registrars, []stats.RegistrarRow{
+				{ID: "9001", Name: "Alpha Names", OpenAtEnd: 1},
+				{ID: "9002", Name: "Bravo Domains", Actions: 2, ReferralsUnansweredAtEnd: 1},
+				{ID: "", Name: "(not registered)", Responded: 1, Actions: 1, OpenAtEnd: 1, OverdueAtEnd: 1}}},
+			// Open at the end: C1 (reopened 11-09), C3.
+			{"dec detail", detailCases(w, dec), []string{"C1", "C3", "C9", "C11", "C13"}},
+			{"dec C13 counts", detailOf(t, w, dec, "C13").Counts, []string{"action", "undone", "reopened"}},
+			{"dec C13 responses", responses(detailOf(t, w, dec, "C13")), []string{"2026-11-08T12:00:00Z no_action registry",
+				"2026-12-02T10:00:00Z release registry", "2026-12-02T12:00:00Z no_action registry"}},
+			{"dec C11 counts", detailOf(t, w, dec, "C11").Counts, []string{"referral"}},
+			{"dec C11 responses", responses(detailOf(t, w, dec, "C11")), []string{"2026-11-06T10:00:00Z refer_registrar registry"}},
+			{"dec C11 status", detailOf(t, w, dec, "C11").StatusAtEnd, "closed"},
+		})
+
+		// The quarter: October's, November's and December's together.
+		q4 := report(t, w, "2026-Q4", "")
+		check(t, []figure{
+			{"q4 total", q4.Actions.Total, int64(18)},
+			{"q4 by type", q4.Actions.ByType, kinds(map[string]int64{"refer_registrar": 2, "hold": 1, "no_action": 13, "release": 1})},
+			{"q4 undone", q4.Actions.Undone, int64(1)},
+			{"q4 referrals", q4.Actions.Referrals, stats.Referrals{Sent: 2, AnsweredInTime: 1, UnansweredAtEnd: 1, Mitigated: 1}},
+		})
+
+		// November's report does not move when December's release is
+		// recorded (the hold is undone now, and still counts as a hold).
+		nov.GeneratedAt = novBefore.GeneratedAt
+		a, _ := stats.EncodeJSON(novBefore)
+		b, _ := stats.EncodeJSON(nov)
+		if !bytes.Equal(a, b) {
+			t.Errorf("November's report changed after December's release:\n%s\n%s", a, b)
+		}
+	})
+}
+
+// responses lists a detail line's responses as "time action by".
+func responses(d *stats.Detail) []string {
+	if d == nil {
+		return nil
+	}
+	var out []string
+	for _, r := range d.Responses {
+		out = append(out, r.At.Format(time.RFC3339)+" "+r.Action+" "+r.By)
+	}
+	return out
 }

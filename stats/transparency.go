@@ -33,7 +33,7 @@ type PublicMonth struct {
 	ByType      map[string]int64 `json:"by_type"`
 	BySource    map[string]int64 `json:"by_source"`
 	Actions     int64            `json:"actions"`
-	// ActionsByType holds the kinds the records hold (no slots).
+	// ActionsByType holds the registry's actions by kind.
 	ActionsByType      map[string]int64 `json:"actions_by_type"`
 	Responses          int64            `json:"responses"`
 	WithinClock        int64            `json:"within_clock"`
@@ -97,9 +97,7 @@ func publicMonth(r *Report, snap *tldguard.StatsSnapshot) PublicMonth {
 		SHA256: hex.EncodeToString(snap.SHA256),
 	}
 	for _, a := range r.Actions.ByType {
-		if !a.Slot {
-			m.ActionsByType[a.Kind] = a.Count
-		}
+		m.ActionsByType[a.Kind] = a.Count
 	}
 	return m
 }

@@ -45,9 +45,11 @@ type world struct {
 
 	le, leUnverified, gov, notifier, public, alpha context.Context
 	analyst, auditor, reporterCtx                  context.Context
+	approver, bravo                                context.Context
 
-	cases map[string]int64 // "C1" ... → case id
-	runs  map[string]*tldguard.ScanRun
+	cases   map[string]int64 // "C1" ... → case id
+	actions map[string]int64 // "hold C13" ... → action id
+	runs    map[string]*tldguard.ScanRun
 }
 
 func newWorld(t *testing.T, store tldguard.Store) *world {
@@ -55,8 +57,8 @@ func newWorld(t *testing.T, store tldguard.Store) *world {
 	c := &clock{t: day(time.September, 1, 9, 0)}
 	reg := localregistry.New(store)
 	w := &world{t: t, store: store, clock: c, admin: tldguard.System(context.Background(), "test"),
-		cases: map[string]int64{}, runs: map[string]*tldguard.ScanRun{}}
-	w.svc = service.New(service.Config{Store: store, Registry: reg, Now: c.now})
+		cases: map[string]int64{}, actions: map[string]int64{}, runs: map[string]*tldguard.ScanRun{}}
+	w.svc = service.New(service.Config{Store: store, Registry: reg, Adapter: reg, Now: c.now})
 	t.Cleanup(w.svc.Close)
 	w.stats = stats.New(stats.Config{Store: store, Now: c.now, Holder: "node-a", Transparency: true})
 	for _, tld := range []string{"example", "test"} {
@@ -97,10 +99,78 @@ func newWorld(t *testing.T, store tldguard.Store) *world {
 	w.notifier = w.reporter(service.ReporterInput{Name: "Phish Watch", Source: tldguard.SourceTrustedNotifier})
 	w.public = w.reporter(service.ReporterInput{Name: "A. Citizen", Source: tldguard.SourcePublic})
 	w.alpha = w.reporter(service.ReporterInput{Name: "Alpha Names abuse desk", Source: tldguard.SourceRegistrar, RegistrarID: "9001"})
+	w.bravo = w.reporter(service.ReporterInput{Name: "Bravo Domains abuse desk", Source: tldguard.SourceRegistrar, RegistrarID: "9002"})
 	w.reporterCtx = w.public
 	w.analyst = w.user("ann@nic.example", tldguard.RoleAnalyst)
 	w.auditor = w.user("aud@nic.example", tldguard.RoleAuditor)
+	w.approver = w.user("app@nic.example", tldguard.RoleApprover)
 	return w
+}
+
+// act proposes an action on case key at the given time as the analyst,
+// approves it as the approver when it needs approval, and runs the due
+// jobs, which carry it out; it is remembered as "kind key".
+func (w *world) act(key string, at time.Time, in tldguard.ActionInput) {
+	w.t.Helper()
+	w.clock.set(at)
+	a, err := w.svc.ProposeAction(w.analyst, w.cases[key], in)
+	if err != nil {
+		w.t.Fatalf("%s %s: propose: %v", in.Kind, key, err)
+	}
+	w.finish(a, string(in.Kind)+" "+key)
+}
+
+// undo proposes the release of the remembered action at the given time,
+// approves and carries it out; it is remembered as "release " + what.
+func (w *world) undo(what string, at time.Time, reason string) {
+	w.t.Helper()
+	w.clock.set(at)
+	a, err := w.svc.UndoAction(w.analyst, w.actions[what], reason)
+	if err != nil {
+		w.t.Fatalf("undo %s: %v", what, err)
+	}
+	w.finish(a, "release "+what)
+}
+
+func (w *world) finish(a *tldguard.Action, name string) {
+	w.t.Helper()
+	if a.State == tldguard.ActionProposed {
+		if _, err := w.svc.ApproveAction(w.approver, a.ID, ""); err != nil {
+			w.t.Fatalf("%s: approve: %v", name, err)
+		}
+	}
+	w.runJobs()
+	done, err := w.svc.Action(w.analyst, a.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if done.State != tldguard.ActionDone {
+		w.t.Fatalf("%s: %s (%s), want done", name, done.State, done.LastError)
+	}
+	w.actions[name] = a.ID
+}
+
+// runJobs runs every job due at the clock's time.
+func (w *world) runJobs() {
+	w.t.Helper()
+	for {
+		n, err := w.svc.RunDueJobs(context.Background(), "test", 50)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// answer gives Bravo Domains' answer to the remembered referral.
+func (w *world) answer(what string, at time.Time, outcome, detail string) {
+	w.t.Helper()
+	w.clock.set(at)
+	if _, err := w.svc.AnswerReferral(w.bravo, w.actions[what], outcome, detail); err != nil {
+		w.t.Fatalf("answer %s: %v", what, err)
+	}
 }
 
 func (w *world) reporter(in service.ReporterInput) context.Context {
@@ -278,9 +348,13 @@ func (w *world) reopen(key string, at time.Time) { w.setStatus(key, at, tldguard
 //	C5  closed 11-01 10:00 "insufficient evidence"
 //	C10 closed 11-02 10:00 "cleaned"
 //	C9  bot2.test botnet government 11-03 10:00
-//	C8  reopened 11-05 09:00, raised to high, closed 11-06 09:00
-//	C11 closed 11-07 10:00
-//	C13 lowered... (it is standard) raised to high 11-08 and closed
+//	C8  reopened 11-05 09:00, referred to Bravo 09:30 (standard: due
+//	    11-07 09:30), raised to high, Bravo answers "mitigated" 12:00 (in
+//	    time), closed 11-06 09:00
+//	C11 referred to Bravo 11-06 10:00 (due 11-08 10:00, never answered),
+//	    closed 11-07 10:00
+//	C13 raised to high 11-08 10:00, held 11:00 (its first response),
+//	    closed 12:00 (the hold is released in December: buildDecember)
 //	C1  reopened 11-09 (closed in October: October still sees it closed)
 //	C3  raised to high 11-10 (October saw it standard and overdue)
 //	a registration added (the abuse rate's denominator, the one exception)
@@ -289,13 +363,29 @@ func buildNovember(w *world) {
 	w.close("C10", day(time.November, 2, 10, 0), "cleaned")
 	w.report("C9", day(time.November, 3, 10, 0), w.gov, "botnet", "bot2.test", "")
 	w.reopen("C8", day(time.November, 5, 9, 0))
+	w.act("C8", day(time.November, 5, 9, 30), tldguard.ActionInput{Kind: tldguard.ActionReferRegistrar, Reason: "kit on a customer's site"})
 	high := tldguard.PriorityHigh
 	w.update("C8", day(time.November, 5, 10, 0), tldguard.CaseUpdate{Priority: &high, Reason: "new evidence"})
+	w.answer("refer_registrar C8", day(time.November, 5, 12, 0), "mitigated", "customer's site taken down")
 	w.close("C8", day(time.November, 6, 9, 0), "false positive")
+	w.act("C11", day(time.November, 6, 10, 0), tldguard.ActionInput{Kind: tldguard.ActionReferRegistrar, Reason: "phishing page back"})
 	w.close("C11", day(time.November, 7, 10, 0), "cleaned")
 	w.update("C13", day(time.November, 8, 10, 0), tldguard.CaseUpdate{Priority: &high, Reason: "kit spreading"})
+	w.act("C13", day(time.November, 8, 11, 0), tldguard.ActionInput{Kind: tldguard.ActionHold, Reason: "live phishing kit"})
 	w.close("C13", day(time.November, 8, 12, 0), "held at the registrar")
 	w.reopen("C1", day(time.November, 9, 9, 0))
 	w.update("C3", day(time.November, 10, 9, 0), tldguard.CaseUpdate{Priority: &high, Reason: "C2 of a live botnet"})
 	w.clock.set(day(time.December, 1, 3, 0))
+}
+
+// buildDecember continues past November: C13 is reopened on 12-02 09:00,
+// its hold released at 10:00 and the case closed again at 12:00 "site
+// cleaned"; C9 is closed by a no_action action on 12-03 10:00 "sinkholed
+// by the CERT"; the clock is left at 2027-01-01 03:00.
+func buildDecember(w *world) {
+	w.reopen("C13", day(time.December, 2, 9, 0))
+	w.undo("hold C13", day(time.December, 2, 10, 0), "registrant cleaned the site")
+	w.close("C13", day(time.December, 2, 12, 0), "site cleaned")
+	w.act("C9", day(time.December, 3, 10, 0), tldguard.ActionInput{Kind: tldguard.ActionNoAction, Reason: "sinkholed by the CERT"})
+	w.clock.set(time.Date(2027, time.January, 1, 3, 0, 0, 0, time.UTC))
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) tldguard.Store) {
 		{"Action", actionTests},
 		{"Blocked", blockedTests},
 		{"Job", jobTests},
+		{"StatsAction", statsActionTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tldguard/tldguard"
@@ -47,6 +48,9 @@ type ScanConfig struct {
 	// (scan.StageRecord, Count matches recorded).
 	Progress   func(scan.Progress)
 	HTTPClient *http.Client
+	// DNSBL, when set, looks the names of active findings and open cases
+	// up in DNS blocklists once the feeds' matches are recorded.
+	DNSBL *DNSBLCheck
 }
 
 // Match is one finding of a run: a name one feed lists for one threat, and
@@ -103,6 +107,11 @@ func (s *Service) RunScan(ctx context.Context, cfg ScanConfig) (*tldguard.ScanRu
 	}
 	if err == nil {
 		err = s.delist(runCtx, run, res)
+	}
+	if err == nil {
+		var listed []Match
+		listed, err = s.checkBlocklists(runCtx, run, res, cfg.DNSBL)
+		matches = append(matches, listed...)
 	}
 	stopRenew()
 	if cause := context.Cause(runCtx); err != nil && cause != nil && ctx.Err() == nil {
@@ -386,9 +395,13 @@ func (s *Service) feedReporter(ctx context.Context, tx tldguard.Tx, feedName str
 func (s *Service) newFinding(ctx context.Context, tx tldguard.Tx, run *tldguard.ScanRun, m scan.Match, reporter *tldguard.Reporter, reg *tldguard.Registration, now time.Time) (Match, error) {
 	raw := feedEvidence(run.ID, m)
 	sum := sha256.Sum256(raw)
+	desc := fmt.Sprintf("Feed %s lists %d URL(s) under %s (zone check %d).", m.Feed, m.Count, m.Domain, run.ID)
+	if m.Format == dnsblFormat {
+		desc = fmt.Sprintf("Blocklist %s lists %s (zone check %d).", strings.TrimPrefix(m.Feed, dnsblFeedPrefix), m.Domain, run.ID)
+	}
 	report := &tldguard.Report{
 		ReporterID: reporter.ID, Source: reporter.Source, Format: "feed:" + m.Format, ThreatType: m.Threat,
-		Description: fmt.Sprintf("Feed %s lists %d URL(s) under %s (zone check %d).", m.Feed, m.Count, m.Domain, run.ID),
+		Description: desc,
 		Targets:     feedTargets(m), Raw: raw, RawSHA256: sum[:], ContentType: "application/json", ReceivedAt: now,
 	}
 	if err := tx.InsertReport(report); err != nil {

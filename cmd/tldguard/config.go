@@ -44,6 +44,8 @@ const configName = "tldguard.yaml"
 //	scan:
 //	  interval: 24h
 //	  max_bad_ratio: 0.01
+//	registry:                               # the registry connection (registry.go)
+//	  adapter: embedded
 //
 // Unknown keys are refused; every error names the file, the line and the
 // field; a bad file never half-loads.
@@ -57,6 +59,11 @@ type checkConfig struct {
 	MaxBadRatio float64
 	// CacheDir keeps downloaded zones and feeds.
 	CacheDir string
+	// Registry is the registry connection (registry.go); the zero value
+	// is the embedded registry.
+	Registry registryConfig
+	// DNSBL is the dnsbl section (config_dnsbl.go); nil when absent.
+	DNSBL *service.DNSBLCheck
 }
 
 // formats maps the config file's format names to the feed readers.
@@ -155,6 +162,8 @@ func parseConfig(data []byte, path, cacheDir string) (*checkConfig, error) {
 				"cache_dir":     func(n *yaml.Node, f string) { c.CacheDir = d.path(n, f) },
 			})
 		},
+		"registry": func(n *yaml.Node, f string) { c.Registry = d.registry(n, f) },
+		"dnsbl":    func(n *yaml.Node, f string) { c.DNSBL = d.dnsbl(n, f) },
 	})
 	if d.err != nil {
 		return nil, d.err
@@ -453,7 +462,7 @@ func (d *cfgDecoder) csv(n *yaml.Node, field string) feed.CSVConfig {
 func (c *checkConfig) scanConfig(trigger string) service.ScanConfig {
 	return service.ScanConfig{
 		Trigger: trigger, Zones: slices.Clone(c.Zones), Feeds: slices.Clone(c.Feeds),
-		CacheDir: c.CacheDir, MaxBadRatio: c.MaxBadRatio,
+		CacheDir: c.CacheDir, MaxBadRatio: c.MaxBadRatio, DNSBL: c.DNSBL,
 	}
 }
 

@@ -67,7 +67,7 @@ scan:
 	}
 
 	for _, tc := range []struct{ in, want string }{
-		{"zones: [a]\nfoo: 1\n", "line 2: foo: unknown key (known: feeds, scan, zones)"},
+		{"zones: [a]\nfoo: 1\n", "line 2: foo: unknown key (known: dnsbl, feeds, registry, scan, zones)"},
 		{"zones:\n  - {source: a, apex: 'a b'}\n", `line 2: zones[0].apex: "a b" is not a zone apex`},
 		{"zones:\n  - {apex: example}\n", "line 2: zones[0].source: a file path or http(s) URL is required"},
 		{"zones:\n  - ftp://x/y\n", `zones[0]: "ftp://x/y": only file paths and http(s) URLs`},
@@ -138,6 +138,7 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("zones: [a]\nfeeds:\n  - {name: a, format: list, threat: botnet, source: x}\nscan: {interval: 1h}\n")
 	f.Add("feeds:\n  - {name: p, format: csv, source: x, csv: {column: u, threat_map: {a: phishing}}}\n")
 	f.Add("zones:\n  - {source: https://x/z.gz, apex: test}\n")
+	f.Add("registry:\n  adapter: epp\n  epp: {addr: 'e:700', client_id: c, password_env: P}\n  webhook: {apply_url: 'https://h/a', secret_env: S}\n  transfer: webhook\n  rdap: {base_url: 'https://r/'}\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		c, err := parseConfig([]byte(in), "f.yaml", "/c")
 		if err != nil {
@@ -155,6 +156,9 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		if c.Interval < time.Second || c.MaxBadRatio <= 0 || c.MaxBadRatio > 1 {
 			t.Fatalf("bad scan section %+v from %q", c, in)
+		}
+		if err := checkRegistryConfig(&c.Registry); err != "" {
+			t.Fatalf("bad registry section %+v from %q: %s", c.Registry, in, err)
 		}
 	})
 }

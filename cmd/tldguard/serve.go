@@ -59,6 +59,7 @@ type Main struct {
 	checks   *checkScheduler // scan.go
 	stats    *statsRuntime   // stats.go
 	notices  *notices        // notice.go
+	registry *registryConn   // registry.go; nil for the embedded registry
 }
 
 // Run starts the server; it returns once the port is bound.
@@ -75,7 +76,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	registry := localregistry.New(c.Store)
+	local := localregistry.New(c.Store)
+	registry, err := m.openRegistry(ctx, local) // registry.go: the config file's choice
+	if err != nil {
+		return err
+	}
 	m.Service = service.New(service.Config{
 		Store:    c.Store,
 		Registry: registry,
@@ -84,7 +89,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Now:      c.Now,
 		Logger:   c.Logger,
 	})
-	registry.UseWriter(m.Service.GroupWrite) // registry changes share group commits
+	local.UseWriter(m.Service.GroupWrite) // registry changes share group commits
 	m.newStats()
 	if err := m.newNotices(); err != nil {
 		return err
@@ -138,6 +143,9 @@ func (m *Main) Close() error {
 	m.stopNotices()
 	m.stopStats(ctx)
 	m.stopJobs()
+	if rerr := m.closeRegistry(); err == nil {
+		err = rerr
+	}
 	if m.Service != nil {
 		m.Service.Close()
 	}
@@ -221,6 +229,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 // gracefully. ready, if set, runs once the port is bound.
 func serveUntilDone(ctx context.Context, m *Main, out io.Writer, ready func(addr string)) error {
 	if err := m.Run(ctx); err != nil {
+		m.closeRegistry()
 		m.Config.Store.Close()
 		return err
 	}

@@ -153,6 +153,7 @@ func (s *Server) routes() []route {
 		{method: "POST", pattern: "/admin/reporters", access: only(tldguard.RoleAdmin), kind: kindUI, handle: s.uiCreateReporter},
 		{method: "POST", pattern: "/admin/reporters/{id}/verify", access: only(tldguard.RoleAdmin), kind: kindUI, handle: s.uiVerifyReporter},
 		{method: "GET", pattern: "/admin/policy", access: staff, kind: kindUI, handle: s.uiPolicy},
+		{method: "GET", pattern: "/stats", access: staff, kind: kindUI, handle: s.uiStats},
 	}
 }
 

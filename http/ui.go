@@ -179,6 +179,7 @@ var navigation = []navLink{
 	{Href: "/reports", Label: "Reports"},
 	{Href: "/approvals", Label: "Approvals"},
 	{Href: "/referrals", Label: "Referrals"},
+	{Href: "/stats", Label: "Statistics"},
 	{Href: "/audit", Label: "Audit log"},
 	{Href: "/admin/users", Label: "Users"},
 	{Href: "/admin/reporters", Label: "Reporters"},

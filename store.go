@@ -82,6 +82,9 @@ type Tx interface {
 	// ListRegistrations returns up to limit registrations in tld ("" = all)
 	// with names after the given one, in name order (keyset pagination).
 	ListRegistrations(tld, after string, limit int) ([]*Registration, error)
+	// CountDependents counts the other registered names whose name servers
+	// are under domain (they stop resolving if domain goes dark).
+	CountDependents(domain string) (int64, error)
 	// HeldNames returns the registered names whose statuses include
 	// serverHold or clientHold, sorted: registered but absent from the zone,
 	// they still count for the zone check.

@@ -120,3 +120,11 @@ func (t *tx) ListRegistrations(tld, after string, limit int) ([]*tldguard.Regist
 	})
 	return emptyNil(out), t.fail(err, "registrations")
 }
+
+// CountDependents counts registrations whose name servers are under domain.
+func (t *tx) CountDependents(domain string) (int64, error) {
+	var n int64
+	err := t.tx.QueryRow(t.ctx, `SELECT count(*) FROM registrations
+		WHERE name <> $1 AND EXISTS (SELECT 1 FROM unnest(name_servers) ns WHERE right(ns, length($1) + 1) = '.' || $1)`, domain).Scan(&n)
+	return n, t.fail(err, "dependents")
+}

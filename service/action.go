@@ -49,7 +49,18 @@ func (s *Service) Triage(ctx context.Context, caseID int64) (*tldguard.Triage, e
 	}
 	t := &tldguard.Triage{Case: c, Registration: reg}
 	t.Verdict = s.policy.Classify(classifyInput(c, reg, reports, findings))
-	t.Collateral = s.policy.Collateral(collateralInput(c, reg, reports))
+	ci := collateralInput(c, reg, reports)
+	if c.Registered {
+		err := s.store.Read(ctx, func(tx tldguard.Tx) error {
+			n, err := tx.CountDependents(c.Domain)
+			ci.DependentNames = int(n)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	t.Collateral = s.policy.Collateral(ci)
 	t.Guarded = policy.Guarded(t.Collateral)
 	source, requested, authority := strongest(reports)
 	// The proposals follow the analyst's classification if one was set,
@@ -278,7 +289,13 @@ func (s *Service) ProposeAction(ctx context.Context, caseID int64, in tldguard.A
 			if reports, err = tx.ListReports(tldguard.ReportFilter{CaseID: c.ID}); err != nil {
 				return err
 			}
-			guarded = policy.Guarded(s.policy.Collateral(collateralInput(c, reg, reports)))
+			ci := collateralInput(c, reg, reports)
+			n, err := tx.CountDependents(c.Domain)
+			if err != nil {
+				return err
+			}
+			ci.DependentNames = int(n)
+			guarded = policy.Guarded(s.policy.Collateral(ci))
 		}
 		a.RequiredApprovals = s.policy.RequiredApprovals(a.Kind, guarded)
 		if a.RequiredApprovals == 0 {

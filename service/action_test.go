@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -233,6 +234,38 @@ func TestProtectedNameNeedsExtraApproval(t *testing.T) {
 		tri, _ := f.svc.Triage(f.analyst, caseID)
 		if !tri.Guarded || len(tri.Collateral) == 0 || tri.Collateral[0].Code != "protected" {
 			t.Errorf("triage of a protected name: %+v", tri.Collateral)
+		}
+	})
+}
+
+// TestDependentNamesGuard: a name whose name servers serve ten other
+// registrations is guarded, so its hold needs the extra approval.
+func TestDependentNamesGuard(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, store tldguard.Store) {
+		f := newFixture(t, store)
+		var regs []*tldguard.Registration
+		for i := 0; i < 10; i++ {
+			regs = append(regs, &tldguard.Registration{Name: fmt.Sprintf("client%d.example", i), TLD: "example", RegistrarID: "9002",
+				Statuses: []string{"ok"}, NameServers: []string{"ns1.shop.example", "ns2.shop.example"}})
+		}
+		if err := f.svc.ImportRegistry(f.admin, nil, regs); err != nil {
+			t.Fatal(err)
+		}
+		caseID := f.submit(f.notifier, reportJSON("malware", "shop.example")).Cases[0].ID
+		tri, err := f.svc.Triage(f.analyst, caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, w := range tri.Collateral {
+			found = found || (w.Code == "dependent_names" && w.Guarded && strings.Contains(w.Message, "10 other"))
+		}
+		if !found || !tri.Guarded {
+			t.Fatalf("collateral of a name serving 10 others: %+v", tri.Collateral)
+		}
+		a, err := f.svc.ProposeAction(f.analyst, caseID, tldguard.ActionInput{Kind: tldguard.ActionHold})
+		if err != nil || a.RequiredApprovals != 2 {
+			t.Errorf("hold of a guarded name: %+v %v", a, err)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tldguard/tldguard"
@@ -152,4 +153,19 @@ func (t *tx) ListRegistrations(tld, after string, limit int) ([]*tldguard.Regist
 		out = append(out, r)
 	}
 	return out, dbError(rows.Err(), "registrations")
+}
+
+// CountDependents counts registrations whose name servers are under domain.
+// Name servers are a JSON array of quoted names, so `."domain"` anchors the
+// match at a label boundary and the closing quote at the end of the name.
+func (t *tx) CountDependents(domain string) (int64, error) {
+	var n int64
+	err := t.queryRow(`SELECT count(*) FROM registrations WHERE name <> ? AND name_servers LIKE ? ESCAPE '\'`,
+		domain, `%.`+likeEscape(domain)+`"%`).Scan(&n)
+	return n, dbError(err, "dependents")
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
 }

@@ -11,6 +11,39 @@ var registryTests = []test{
 	{"Registrars", testRegistrars},
 	{"Registrations", testRegistrations},
 	{"HeldNames", testHeldNames},
+	{"CountDependents", testCountDependents},
+}
+
+// testCountDependents: names whose name servers are under a domain, the
+// domain itself not counted, label boundaries respected.
+func testCountDependents(t *testing.T, s tldguard.Store) {
+	write(t, s, func(tx tldguard.Tx) error {
+		for name, ns := range map[string][]string{
+			"host.example":  {"ns1.host.example", "ns2.host.example"}, // itself
+			"a.example":     {"ns1.host.example"},
+			"b.example":     {"ns.other.example", "dns.sub.host.example"},
+			"c.example":     {"ns1.ghost.example"}, // not under host.example
+			"d.example":     {"ns1.host.example.evil"},
+			"e_pct.example": {"ns1.h_st.example"}, // LIKE wildcards in the name
+		} {
+			if err := tx.PutRegistration(&tldguard.Registration{Name: name, TLD: "example", RegistrarID: "1", Statuses: []string{"ok"}, NameServers: ns}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	read(t, s, func(tx tldguard.Tx) error {
+		for domain, want := range map[string]int64{"host.example": 2, "other.example": 1, "h_st.example": 1, "hxst.example": 0, "nobody.example": 0} {
+			n, err := tx.CountDependents(domain)
+			if err != nil {
+				return err
+			}
+			if n != want {
+				t.Errorf("CountDependents(%s) = %d, want %d", domain, n, want)
+			}
+		}
+		return nil
+	})
 }
 
 // testHeldNames: names with serverHold or clientHold, sorted; a status that

@@ -63,8 +63,14 @@ const (
 	// of an abandoned record counts as bad.
 	MaxRecordLines = 10000
 
-	maxKeptErrors  = 100
-	blocksInFlight = 4
+	maxKeptErrors = 100
+	// blocksInFlight is the decompressor's lead over the parser. When the
+	// parser shares its core with other work (the zone check reads its
+	// feeds at the same time), a deep pool keeps the decompressor, the
+	// critical path, from waiting: 16 MiB gave the check 1.19-1.22x the
+	// decompression time against 1.24x with 4 blocks, measured in
+	// alternation in one session.
+	blocksInFlight = 16
 )
 
 // Options configure a Reader. The zero value reads a zone whose apex is

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestToolsBesideServer: the operator adds people and reporters while the
@@ -67,6 +68,19 @@ func TestToolsBesideServer(t *testing.T) {
 		out, err = tool(t, w, "reporter", "add", "--name", "Bad", "--kind", "law_enforcement", "--verified-by", "ana")
 		if err == nil || !strings.Contains(out, "verified-how") {
 			t.Errorf("half a verification: err %v, %s", err, out)
+		}
+		// A hijacked reporter account is cut off from the command line.
+		out = mustTool(t, w, "reporter", "list")
+		if !strings.Contains(out, "Metro Police") {
+			t.Fatalf("reporter list: %s", out)
+		}
+		mustTool(t, w, "reporter", "disable", "--id", "1", "--reason", "mailbox hijacked")
+		time.Sleep(6 * time.Second) // the server trusts a resolved token for up to 5 s
+		if code := post(reporter, `{"threat_type":"malware","names":["bad.example"]}`); code != http.StatusUnauthorized {
+			t.Errorf("a disabled reporter's token: %d", code)
+		}
+		if out, err := tool(t, w, "reporter", "disable", "--id", "1"); err == nil || !strings.Contains(out, "--reason") {
+			t.Errorf("disable without a reason: %v %s", err, out)
 		}
 		if err := srv.stop(t, syscall.SIGTERM); err != nil {
 			t.Errorf("SIGTERM: %v", err)

@@ -76,7 +76,7 @@ func subcommand(noun string, ctx context.Context, args []string, out, errOut io.
 
 func verbList(verbs map[string]func(context.Context, []string, io.Writer, io.Writer) error) string {
 	s := ""
-	for _, v := range []string{"add", "verify", "list", "head", "show", "check", "zone", "import", "snapshot"} {
+	for _, v := range []string{"add", "verify", "list", "disable", "enable", "head", "show", "check", "zone", "import", "snapshot"} {
 		if _, ok := verbs[v]; ok {
 			if s != "" {
 				s += ", "
@@ -90,6 +90,12 @@ func verbList(verbs map[string]func(context.Context, []string, io.Writer, io.Wri
 func runUser(ctx context.Context, args []string, out, errOut io.Writer) error {
 	return subcommand("user", ctx, args, out, errOut, map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"add": userAdd,
+		"disable": func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			return userSetDisabled(ctx, args, out, errOut, true)
+		},
+		"enable": func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			return userSetDisabled(ctx, args, out, errOut, false)
+		},
 	})
 }
 
@@ -137,6 +143,12 @@ func runReporter(ctx context.Context, args []string, out, errOut io.Writer) erro
 		"add":    reporterAdd,
 		"verify": reporterVerify,
 		"list":   reporterList,
+		"disable": func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			return reporterSetDisabled(ctx, args, out, errOut, true)
+		},
+		"enable": func(ctx context.Context, args []string, out, errOut io.Writer) error {
+			return reporterSetDisabled(ctx, args, out, errOut, false)
+		},
 	})
 }
 
@@ -333,4 +345,58 @@ func auditHead(ctx context.Context, args []string, out, errOut io.Writer) error 
 		}
 		return err
 	})
+}
+
+// userSetDisabled: "user disable|enable --email E --reason R".
+func userSetDisabled(ctx context.Context, args []string, out, errOut io.Writer, disabled bool) error {
+	var f dbFlags
+	var email, reason string
+	fs := newFlags("user "+onOffVerb(disabled), errOut)
+	f.register(fs)
+	fs.StringVar(&email, "email", "", "the person's e-mail address")
+	fs.StringVar(&reason, "reason", "", "why (kept in the audit log)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if email == "" || reason == "" {
+		return usagef("--email and --reason are required")
+	}
+	return withService(ctx, &f, func(ctx context.Context, s *service.Service) error {
+		u, err := s.SetUserDisabled(ctx, email, disabled, reason)
+		if err == nil {
+			fmt.Fprintf(out, "user %s %sd\n", u.Email, onOffVerb(disabled))
+		}
+		return err
+	})
+}
+
+// reporterSetDisabled: "reporter disable|enable --id N --reason R".
+func reporterSetDisabled(ctx context.Context, args []string, out, errOut io.Writer, disabled bool) error {
+	var f dbFlags
+	var id int64
+	var reason string
+	fs := newFlags("reporter "+onOffVerb(disabled), errOut)
+	f.register(fs)
+	fs.Int64Var(&id, "id", 0, "the reporter's id (tldguard reporter list)")
+	fs.StringVar(&reason, "reason", "", "why (kept in the audit log)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if id == 0 || reason == "" {
+		return usagef("--id and --reason are required")
+	}
+	return withService(ctx, &f, func(ctx context.Context, s *service.Service) error {
+		r, err := s.SetReporterDisabled(ctx, id, disabled, reason)
+		if err == nil {
+			fmt.Fprintf(out, "reporter %d %q %sd\n", r.ID, r.Name, onOffVerb(disabled))
+		}
+		return err
+	})
+}
+
+func onOffVerb(disabled bool) string {
+	if disabled {
+		return "disable"
+	}
+	return "enable"
 }

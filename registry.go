@@ -31,3 +31,10 @@ type Registrar struct {
 type Registry interface {
 	Lookup(ctx context.Context, name string) (*Registration, error)
 }
+
+// AbuseContacts finds the sponsoring registrar of a name with its abuse
+// contact, e.g. over RDAP; referrals use it when the registrar table has no
+// abuse address for the registrar. ENOTFOUND when none is known.
+type AbuseContacts interface {
+	AbuseContact(ctx context.Context, name string) (*Registrar, error)
+}

@@ -183,6 +183,15 @@ func (s *Service) executeAction(ctx context.Context, j *tldguard.Job) error {
 			return err
 		}
 	}
+	// A referral's address may come from RDAP: asked before the
+	// transaction, never inside it.
+	var abuse *tldguard.Registrar
+	if a.Kind == tldguard.ActionReferRegistrar && s.abuse != nil {
+		if abuse, err = s.abuse.AbuseContact(ctx, a.Domain); err != nil {
+			s.log.Warn("referral: no abuse contact from the registry", "domain", a.Domain, "err", err)
+			abuse = nil
+		}
+	}
 	now := s.clock()
 	return s.commit.do(ctx, func(tx tldguard.Tx) error {
 		// Re-read: the body may run again, and nobody else may have
@@ -208,7 +217,7 @@ func (s *Service) executeAction(ctx context.Context, j *tldguard.Job) error {
 			}
 			a.Result = fmt.Sprintf("%d names blocked", len(a.Names))
 		case tldguard.ActionReferRegistrar:
-			if err := s.refer(ctx, tx, a, c, now); err != nil {
+			if err := s.refer(ctx, tx, a, c, abuse, now); err != nil {
 				return err
 			}
 		case tldguard.ActionRequestInfo:

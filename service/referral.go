@@ -12,13 +12,18 @@ import (
 
 // refer sends the referral: a notice to the sponsoring registrar's abuse
 // contact, and a job that checks for its answer when the window ends.
-func (s *Service) refer(ctx context.Context, tx tldguard.Tx, a *tldguard.Action, c *tldguard.Case, now time.Time) error {
+// The address comes from the registrar table, or else from abuse (the
+// registry's RDAP answer for the name), when that names the same registrar.
+func (s *Service) refer(ctx context.Context, tx tldguard.Tx, a *tldguard.Action, c *tldguard.Case, abuse *tldguard.Registrar, now time.Time) error {
 	if c.Confidential && confidentialFromRegistrar(tx, c.ID) {
 		return tldguard.Errorf(tldguard.EUNPROCESSABLE, "the requesting authority asked that the registrar not be told")
 	}
 	reg, err := tx.Registrar(c.RegistrarID)
-	if err != nil {
-		return tldguard.Errorf(tldguard.EUNPROCESSABLE, "registrar %s is not in the registrar table: no abuse contact to refer to", c.RegistrarID)
+	if (err != nil || reg.AbuseEmail == "") && abuse != nil && abuse.AbuseEmail != "" && abuse.ID == c.RegistrarID {
+		reg, err = abuse, nil
+	}
+	if err != nil || reg.AbuseEmail == "" {
+		return tldguard.Errorf(tldguard.EUNPROCESSABLE, "registrar %s has no abuse contact in the registrar table or the registry's RDAP: nowhere to refer to", c.RegistrarID)
 	}
 	if err := tx.QueueNotice(&tldguard.Notice{Kind: tldguard.NoticeReferral, Status: tldguard.NoticeQueued, CaseID: c.ID, To: reg.AbuseEmail, CreatedAt: now}); err != nil {
 		return err

@@ -23,10 +23,13 @@ type Config struct {
 	// Adapter carries out actions at the registry; nil means actions that
 	// change the registry fail with EUNAVAILABLE until one is configured.
 	Adapter tldguard.RegistryAdapter
-	Policy  *policy.Policy   // nil = policy.Default()
-	Now     tldguard.Now     // nil = time.Now
-	Logger  *slog.Logger     // nil = slog.Default()
-	Limits  reportfmt.Limits // zero = reportfmt.DefaultLimits()
+	// Abuse, when set, finds a registrar's abuse contact (RDAP) for
+	// referrals the registrar table cannot address.
+	Abuse  tldguard.AbuseContacts
+	Policy *policy.Policy   // nil = policy.Default()
+	Now    tldguard.Now     // nil = time.Now
+	Logger *slog.Logger     // nil = slog.Default()
+	Limits reportfmt.Limits // zero = reportfmt.DefaultLimits()
 	// MaxBatch caps how many writes one group commit carries (default 256).
 	MaxBatch int
 	// SessionTTL is how long a sign-in lasts (default 12h).
@@ -39,6 +42,7 @@ type Service struct {
 	store    tldguard.Store
 	registry tldguard.Registry
 	adapter  tldguard.RegistryAdapter
+	abuse    tldguard.AbuseContacts
 	policy   *policy.Policy
 	now      tldguard.Now
 	log      *slog.Logger
@@ -71,6 +75,7 @@ func New(cfg Config) *Service {
 		store:    cfg.Store,
 		registry: cfg.Registry,
 		adapter:  cfg.Adapter,
+		abuse:    cfg.Abuse,
 		policy:   cfg.Policy,
 		now:      cfg.Now,
 		log:      cfg.Logger,

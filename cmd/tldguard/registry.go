@@ -433,3 +433,15 @@ func (m *Main) closeRegistry() error {
 
 var _ tldguard.RegistryAdapter = (*registryRouter)(nil)
 var _ tldguard.RegistryAdapter = (*localregistry.Registry)(nil)
+
+// abuseContacts is the registry's RDAP, when configured, for referrals to
+// registrars the registrar table has no abuse address for.
+func (m *Main) abuseContacts() tldguard.AbuseContacts {
+	if m.registry == nil || m.registry.router == nil {
+		return nil
+	}
+	if ac, ok := m.registry.router.lookup.(tldguard.AbuseContacts); ok {
+		return ac
+	}
+	return nil
+}

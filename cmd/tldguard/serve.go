@@ -85,6 +85,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store:    c.Store,
 		Registry: registry,
 		Adapter:  registry,
+		Abuse:    m.abuseContacts(),
 		Policy:   pol,
 		Now:      c.Now,
 		Logger:   c.Logger,

@@ -27,7 +27,7 @@ func TestReferralAbuseFromRDAP(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, store tldguard.Store) {
 		reg := localregistry.New(store)
 		abuse := rdapAbuse{
-			"newreg.example":  {ID: "7777", Name: "New Registrar", AbuseEmail: "abuse@newreg.example"},
+			"newreg.example":   {ID: "7777", Name: "New Registrar", AbuseEmail: "abuse@newreg.example"},
 			"mismatch.example": {ID: "1234", Name: "Someone Else", AbuseEmail: "abuse@else.example"},
 		}
 		svc := service.New(service.Config{Store: store, Registry: reg, Adapter: reg, Abuse: abuse})

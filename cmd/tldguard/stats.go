@@ -232,6 +232,21 @@ func periodFlags(period, from, to string) (stats.Period, error) {
 }
 
 // monthFlag reads a --period that must be a calendar month.
+// monthArgs parses the flags of a stats command about one stored month:
+// the store, --tld and the required --period MONTH.
+func monthArgs(verb string, args []string, errOut io.Writer) (statsFlags, stats.Period, error) {
+	var f statsFlags
+	var period string
+	fs := newFlags("stats "+verb, errOut)
+	f.register(fs)
+	fs.StringVar(&period, "period", "", "the month, e.g. 2026-10")
+	if err := parse(fs, args); err != nil {
+		return f, stats.Period{}, err
+	}
+	month, err := monthFlag(period)
+	return f, month, err
+}
+
 func monthFlag(period string) (stats.Period, error) {
 	if period == "" {
 		return stats.Period{}, usagef("--period MONTH (e.g. 2026-10) is required")
@@ -246,15 +261,7 @@ func monthFlag(period string) (stats.Period, error) {
 // statsSnapshot stores a month's snapshot: for --tld, or for every TLD
 // and each one, skipping those already stored.
 func statsSnapshot(ctx context.Context, args []string, out, errOut io.Writer) error {
-	var f statsFlags
-	var period string
-	fs := newFlags("stats snapshot", errOut)
-	f.register(fs)
-	fs.StringVar(&period, "period", "", "the month, e.g. 2026-10")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	month, err := monthFlag(period)
+	f, month, err := monthArgs("snapshot", args, errOut)
 	if err != nil {
 		return err
 	}
@@ -321,15 +328,7 @@ func statsSnapshots(ctx context.Context, args []string, out, errOut io.Writer) e
 
 // statsShow prints a stored snapshot's JSON exactly as stored and hashed.
 func statsShow(ctx context.Context, args []string, out, errOut io.Writer) error {
-	var f statsFlags
-	var period string
-	fs := newFlags("stats show", errOut)
-	f.register(fs)
-	fs.StringVar(&period, "period", "", "the month, e.g. 2026-10")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	month, err := monthFlag(period)
+	f, month, err := monthArgs("show", args, errOut)
 	if err != nil {
 		return err
 	}
@@ -346,15 +345,7 @@ func statsShow(ctx context.Context, args []string, out, errOut io.Writer) error 
 // statsVerify checks a snapshot's seal and re-runs its month from the
 // records; it fails when either does not hold.
 func statsVerify(ctx context.Context, args []string, out, errOut io.Writer) error {
-	var f statsFlags
-	var period string
-	fs := newFlags("stats verify", errOut)
-	f.register(fs)
-	fs.StringVar(&period, "period", "", "the month, e.g. 2026-10")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	month, err := monthFlag(period)
+	f, month, err := monthArgs("verify", args, errOut)
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func ReadCSV(r io.Reader, cfg CSVConfig, lim Limits, fn func(Entry) error) (Stat
 	}
 	lim = lim.withDefaults()
 	lower := func(s string) string { return strings.ToLower(trimSpace(s)) }
-	lay := csvLayout{what: "CSV", delim: byte(cfg.delim()), comment: cfg.Comment}
+	lay := csvLayout{what: "CSV", delim: byte(cfg.delim()), comment: cfg.Comment, value: lower(cfg.Column)}
 	for _, n := range append([]string{cfg.Column, cfg.ThreatColumn, cfg.IDColumn, cfg.AddedColumn,
 		cfg.FamilyColumn, cfg.TargetColumn, cfg.RefColumn, cfg.TagsColumn}, cfg.Extra...) {
 		if n = lower(n); n != "" && !hasAll(lay.required, []string{n}) {

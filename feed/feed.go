@@ -102,6 +102,8 @@ type Limits struct {
 	BadSamples int
 	// AllowEmpty lets a feed with no records read without error.
 	AllowEmpty bool
+
+	filter func(host []byte) bool // Spec.Filter
 }
 
 const (
@@ -152,6 +154,8 @@ type Stats struct {
 	// SkippedIP counts records whose host is an IP address (or ThreatFox
 	// ip:port): not names, so not entries.
 	SkippedIP int
+	// Filtered counts records Spec.Filter left out.
+	Filtered int
 	// Skipped counts records left out for an expected reason (a hash IOC,
 	// an unverified phish, an unmapped threat value), by reason.
 	Skipped map[string]int
@@ -200,7 +204,7 @@ func (s *Stats) finish(lim *Limits, what string) error {
 		}
 		return driftErr("", ErrEmpty, "%s feed has no records; an empty feed is treated as broken, not as no threats", what)
 	}
-	usable := s.Entries + s.SkippedIP + s.skippedTotal()
+	usable := s.Entries + s.SkippedIP + s.Filtered + s.skippedTotal()
 	if usable == 0 {
 		return driftErr(s.badField(), nil, "%s feed has %d records and none is usable; %s", what, s.Records, s.badSummary())
 	}
@@ -269,6 +273,17 @@ type Spec struct {
 	// CSV maps the columns of a FormatCSV feed.
 	CSV    CSVConfig
 	Limits Limits
+	// Filter, when set, is asked about the host of each record whose URL
+	// or name is plain (ASCII letters, digits, '-', '_' and '.', with an
+	// optional scheme, port and path) before an entry is built; false
+	// leaves the record out, counted in Stats.Filtered. A caller that
+	// keeps only its own TLDs spares the reader the entry's allocations
+	// for the rest of a large feed. Any other record reaches fn as
+	// before, so a record that is malformed is still counted bad and
+	// drift is still seen. The slice is valid only during the call.
+	// Used by the URLhaus, PhishTank CSV, OpenPhish, list and CSV readers;
+	// the JSON and ThreatFox readers ignore it.
+	Filter func(host []byte) bool
 }
 
 // Validate checks the spec; errors are EINVALID and name the field.
@@ -303,6 +318,7 @@ func (s Spec) Read(r io.Reader, fn func(Entry) error) (Stats, error) {
 		st  Stats
 		err error
 	)
+	s.Limits.filter = s.Filter
 	switch s.Format {
 	case FormatURLhaus:
 		st, err = ReadURLhaus(r, s.Limits, fn)

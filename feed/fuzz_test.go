@@ -28,9 +28,22 @@ func seedFiles(f *testing.F, names ...string) {
 // fuzzRead runs a reader over arbitrary input and checks what must hold
 // whatever the input: no panic, stats that agree with what was delivered,
 // entries with a host and a line, and no error-free read of nothing.
-func fuzzRead(t *testing.T, in []byte, read func([]byte, func(Entry) error) (Stats, error)) {
+//
+// The read is done again with Spec.Filter's filter: it must count the same
+// records and bad records, end the same way, and deliver no more entries.
+func fuzzRead(t *testing.T, in []byte, read func([]byte, Limits, func(Entry) error) (Stats, error)) {
+	st, err := fuzzRead1(t, in, Limits{}, read)
+	odd := func(h []byte) bool { return h[0]&1 == 1 }
+	fst, ferr := fuzzRead1(t, in, Limits{filter: odd}, read)
+	if fst.Records != st.Records || fst.Bad != st.Bad || (err == nil) != (ferr == nil) ||
+		fst.Entries > st.Entries || fst.Entries+fst.Filtered < st.Entries {
+		t.Fatalf("filtered read: %+v, %v; unfiltered: %+v, %v", fst, ferr, st, err)
+	}
+}
+
+func fuzzRead1(t *testing.T, in []byte, lim Limits, read func([]byte, Limits, func(Entry) error) (Stats, error)) (Stats, error) {
 	n := 0
-	st, err := read(in, func(e Entry) error {
+	st, err := read(in, lim, func(e Entry) error {
 		n++
 		if e.Host == "" || e.Line < 1 || !e.Threat.Valid() {
 			t.Fatalf("bad entry %+v", e)
@@ -55,13 +68,14 @@ func fuzzRead(t *testing.T, in []byte, read func([]byte, func(Entry) error) (Sta
 	if err != nil && !errors.Is(err, ErrDrift) {
 		t.Fatalf("error does not wrap ErrDrift: %v", err)
 	}
+	return st, err
 }
 
 func FuzzURLhaus(f *testing.F) {
 	seedFiles(f, "urlhaus.csv", "urlhaus_crlf.csv", "urlhaus_drift.csv", "urlhaus_junk.csv", "urlhaus_empty.csv")
 	f.Fuzz(func(t *testing.T, in []byte) {
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadURLhaus(bytes.NewReader(b), Limits{MaxLineBytes: 512}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadURLhaus(bytes.NewReader(b), withMax(lim, 512), fn)
 		})
 	})
 }
@@ -69,8 +83,8 @@ func FuzzURLhaus(f *testing.F) {
 func FuzzPhishTankCSV(f *testing.F) {
 	seedFiles(f, "phishtank.csv", "phishtank_drift.csv")
 	f.Fuzz(func(t *testing.T, in []byte) {
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadPhishTankCSV(bytes.NewReader(b), Limits{}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadPhishTankCSV(bytes.NewReader(b), lim, fn)
 		})
 	})
 }
@@ -79,8 +93,8 @@ func FuzzPhishTankJSON(f *testing.F) {
 	seedFiles(f, "phishtank.json", "phishtank_truncated.json", "phishtank_notarray.json")
 	f.Add([]byte(`[{"url":"http://a.example/","verified":"yes"},{"url":1},[],null]`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadPhishTankJSON(bytes.NewReader(b), Limits{}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadPhishTankJSON(bytes.NewReader(b), lim, fn)
 		})
 	})
 }
@@ -88,8 +102,8 @@ func FuzzPhishTankJSON(f *testing.F) {
 func FuzzThreatFoxCSV(f *testing.F) {
 	seedFiles(f, "threatfox.csv", "threatfox_drift.csv")
 	f.Fuzz(func(t *testing.T, in []byte) {
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadThreatFoxCSV(bytes.NewReader(b), Limits{}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadThreatFoxCSV(bytes.NewReader(b), lim, fn)
 		})
 	})
 }
@@ -98,8 +112,8 @@ func FuzzThreatFoxJSON(f *testing.F) {
 	seedFiles(f, "threatfox.json")
 	f.Add([]byte(`{"1":[{"ioc_value":"a.example","ioc_type":"domain","threat_type":"botnet_cc","tags":["x",null,1]}],"2":{}}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadThreatFoxJSON(bytes.NewReader(b), Limits{}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadThreatFoxJSON(bytes.NewReader(b), lim, fn)
 		})
 	})
 }
@@ -107,11 +121,11 @@ func FuzzThreatFoxJSON(f *testing.F) {
 func FuzzList(f *testing.F) {
 	seedFiles(f, "list.txt", "openphish.txt", "empty.txt")
 	f.Fuzz(func(t *testing.T, in []byte) {
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadList(bytes.NewReader(b), tldguard.ThreatSpam, Limits{MaxLineBytes: 300}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadList(bytes.NewReader(b), tldguard.ThreatSpam, withMax(lim, 300), fn)
 		})
-		fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-			return ReadOpenPhish(bytes.NewReader(b), Limits{}, fn)
+		fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+			return ReadOpenPhish(bytes.NewReader(b), lim, fn)
 		})
 	})
 }
@@ -126,8 +140,8 @@ func FuzzCustomCSV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, c := range cfgs {
-			fuzzRead(t, in, func(b []byte, fn func(Entry) error) (Stats, error) {
-				return ReadCSV(bytes.NewReader(b), c, Limits{}, fn)
+			fuzzRead(t, in, func(b []byte, lim Limits, fn func(Entry) error) (Stats, error) {
+				return ReadCSV(bytes.NewReader(b), c, lim, fn)
 			})
 		}
 	})
@@ -189,4 +203,9 @@ func FuzzDNSBLDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func withMax(l Limits, max int) Limits {
+	l.MaxLineBytes = max
+	return l
 }

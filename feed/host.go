@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"net/netip"
 	"strings"
 	"unicode/utf8"
@@ -118,8 +119,8 @@ func quoteByte(c byte) string {
 	return "'" + string(rune(c)) + "'"
 }
 
-func validScheme(s string) bool {
-	if s == "" || len(s) > 32 {
+func validScheme[T string | []byte](s T) bool {
+	if len(s) == 0 || len(s) > 32 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -154,6 +155,54 @@ func allDigits(s string) bool {
 	return true
 }
 
+// plainHost is splitHost for the common case, on bytes and without
+// allocating: when v is a host of ASCII letters, digits, '-', '_' and '.'
+// (not only digits and dots), with an optional scheme, port and path but
+// no user info, it returns that host and true, and splitHost of the same
+// value returns the same host as a name. Anything else returns false and
+// is for splitHost to read.
+func plainHost(v []byte) ([]byte, bool) {
+	rest := v
+	if i := bytes.Index(v, []byte("://")); i >= 0 {
+		if !validScheme(v[:i]) {
+			return nil, false
+		}
+		rest = v[i+3:]
+	} else if len(v) >= 2 && v[0] == '/' && v[1] == '/' {
+		rest = v[2:]
+	}
+	end, port := len(rest), -1
+	digitsDots := true
+scan:
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case c == '/' || c == '?' || c == '#' || c == '\\':
+			end = i
+			break scan
+		case port >= 0:
+			if c < '0' || c > '9' {
+				return nil, false
+			}
+		case c == ':':
+			port = i
+		case '0' <= c && c <= '9', c == '.':
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '-', c == '_':
+			digitsDots = false
+		default:
+			return nil, false
+		}
+	}
+	host := rest[:end]
+	if port >= 0 {
+		host = rest[:port]
+	}
+	if len(host) == 0 || digitsDots {
+		return nil, false
+	}
+	return host, true
+}
+
 // trimSpace trims ASCII white space; feeds are ASCII-framed and
 // strings.TrimSpace's Unicode tables are slower on the hot path.
 func trimSpace(s string) string {
@@ -168,4 +217,15 @@ func trimSpace(s string) string {
 
 func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'
+}
+
+// trimSpaceBytes is trimSpace for bytes.
+func trimSpaceBytes(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
 }

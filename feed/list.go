@@ -1,6 +1,7 @@
 package feed
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -44,17 +45,21 @@ func readList(r io.Reader, threat tldguard.ThreatType, lim Limits, format Format
 			st.bad(&lim, lr.line, lr.off, fmt.Sprintf("line longer than %d bytes", lim.MaxLineBytes))
 			continue
 		}
-		v := trimSpace(string(line))
-		if v == "" || v[0] == '#' {
+		b := trimSpaceBytes(line)
+		if len(b) == 0 || b[0] == '#' {
 			continue
 		}
-		if i := strings.Index(v, " #"); i >= 0 {
-			v = trimSpace(v[:i])
-		} else if i := strings.Index(v, "\t#"); i >= 0 {
-			v = trimSpace(v[:i])
-		}
+		b = cutComment(b)
 		st.Records++
-		if strings.ContainsAny(v, " \t") {
+		spaced := bytes.IndexByte(b, ' ') >= 0 || bytes.IndexByte(b, '\t') >= 0
+		if lim.filter != nil && !spaced {
+			if h, ok := plainHost(b); ok && !lim.filter(h) {
+				st.Filtered++
+				continue
+			}
+		}
+		v := string(b)
+		if spaced {
 			f := strings.Fields(v)
 			if len(f) == 2 && isSinkAddress(f[0]) {
 				v = f[1]
@@ -77,6 +82,21 @@ func readList(r io.Reader, threat tldguard.ThreatType, lim Limits, format Format
 		}
 	}
 	return st, st.finish(&lim, what)
+}
+
+// cutComment drops a " #" or "\t#" comment after a value; a '#' inside
+// the value (a URL's fragment) stays.
+func cutComment(b []byte) []byte {
+	for from := 0; ; {
+		i := bytes.IndexByte(b[from:], '#')
+		if i < 0 {
+			return b
+		}
+		if i += from; b[i-1] == ' ' || b[i-1] == '\t' {
+			return trimSpaceBytes(b[:i])
+		}
+		from = i + 1
+	}
 }
 
 // isSinkAddress reports the addresses hosts-file blocklists point names at.

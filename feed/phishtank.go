@@ -19,6 +19,7 @@ var phishTankLayout = csvLayout{
 	delim:    ',',
 	comment:  "#",
 	required: []string{"url"},
+	value:    "url",
 	expected: []string{"phish_id", "phish_detail_url", "submission_time", "verified", "online", "target"},
 }
 

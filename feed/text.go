@@ -153,6 +153,7 @@ type csvLayout struct {
 	delim    byte
 	comment  string   // comment prefix; "" for none
 	required []string // header names a row cannot do without (lower case)
+	value    string   // the column of the URL or name, for Spec.Filter; "" for none
 	expected []string // header names whose absence is only a warning
 }
 
@@ -190,6 +191,7 @@ func readCSV(r io.Reader, lay *csvLayout, lim Limits, st *Stats,
 	var (
 		cols      columns
 		ncols     int
+		vcol      = -1 // the value column, when Spec.Filter applies
 		spans     []span
 		cur       row
 		e         Entry    // reused: rowFn's pointer would move a per-row Entry to the heap
@@ -234,6 +236,9 @@ func readCSV(r io.Reader, lay *csvLayout, lim Limits, st *Stats,
 				}
 				ncols = len(names)
 				st.Columns = names
+				if lim.filter != nil && lay.value != "" {
+					vcol = cols.at(lay.value)
+				}
 				for _, want := range lay.expected {
 					if _, ok := cols[want]; !ok {
 						st.warn("expected column %q is missing from the header", want)
@@ -268,6 +273,13 @@ func readCSV(r io.Reader, lay *csvLayout, lim Limits, st *Stats,
 		if isHeaderAgain(line, spans, st.Columns) {
 			st.Records--
 			continue // a repeated header (concatenated dumps) is no record
+		}
+		if vcol >= 0 && !spans[vcol].esc {
+			sp := spans[vcol]
+			if h, ok := plainHost(trimSpaceBytes(line[sp.lo:sp.hi])); ok && !lim.filter(h) {
+				st.Filtered++
+				continue
+			}
 		}
 		cur = row{line: string(line), spans: spans}
 		e = Entry{Line: lr.line}

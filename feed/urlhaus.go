@@ -17,6 +17,7 @@ var urlhausLayout = csvLayout{
 	delim:    ',',
 	comment:  "#",
 	required: []string{"url"},
+	value:    "url",
 	expected: []string{"id", "dateadded", "url_status", "threat", "tags", "urlhaus_link"},
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/tldguard/tldguard"
@@ -56,16 +57,18 @@ func (z *Reader) readGzip(ctx context.Context, br *bufio.Reader, cr *countReader
 	if err != nil {
 		return z.gzipError(err, cr)
 	}
-	free := make(chan []byte, blocksInFlight)
+	free := &blockStack{sig: make(chan struct{}, 1)}
 	for range blocksInFlight {
-		free <- make([]byte, 0, z.opt.BlockSize)
+		free.put(make([]byte, 0, z.opt.BlockSize))
 	}
 	full := make(chan chunk, blocksInFlight)
 	done := make(chan struct{})
+	var ended atomic.Bool // the decompressor has nothing more to do
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		w := &blockWriter{free: free, full: full, done: done}
 		_, err := gz.WriteTo(w)
+		ended.Store(true)
 		if err == nil {
 			err = io.EOF
 		}
@@ -81,7 +84,18 @@ func (z *Reader) readGzip(ctx context.Context, br *bufio.Reader, cr *countReader
 		close(done)
 		wg.Wait()
 	}()
-	for c := range full {
+	spare := z.opt.Spare
+	for {
+		if spare != nil && len(full) < blocksInFlight/2 && !ended.Load() {
+			if !spare() {
+				spare = nil
+			}
+			continue
+		}
+		c, ok := <-full
+		if !ok {
+			return nil
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -96,9 +110,8 @@ func (z *Reader) readGzip(ctx context.Context, br *bufio.Reader, cr *countReader
 		if c.err != nil {
 			return z.gzipError(c.err, cr)
 		}
-		free <- c.buf[:0]
+		free.put(c.buf[:0])
 	}
-	return nil
 }
 
 // gzipError tells a failing input apart from corrupt or truncated data.
@@ -110,10 +123,51 @@ func (z *Reader) gzipError(err error, cr *countReader) error {
 		Message: "corrupt or truncated gzip data", Err: err}
 }
 
+// blockStack is the pool's free blocks, last in first out: the block the
+// decompressor fills next is the one the parser finished last, still in a
+// cache, where the oldest one would come from memory. Filling a cold block
+// cost the decompressor, the critical path, about 8% against 4% for a
+// warm one (1 MiB blocks, 16 in flight).
+type blockStack struct {
+	mu   sync.Mutex
+	bufs [][]byte
+	sig  chan struct{} // a put since the last wait, for a waiting get
+}
+
+func (s *blockStack) put(b []byte) {
+	s.mu.Lock()
+	s.bufs = append(s.bufs, b)
+	s.mu.Unlock()
+	select {
+	case s.sig <- struct{}{}:
+	default:
+	}
+}
+
+// get takes the block put last, waiting for one; false when done closes
+// first.
+func (s *blockStack) get(done <-chan struct{}) ([]byte, bool) {
+	for {
+		s.mu.Lock()
+		if n := len(s.bufs); n > 0 {
+			b := s.bufs[n-1]
+			s.bufs = s.bufs[:n-1]
+			s.mu.Unlock()
+			return b, true
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.sig:
+		case <-done:
+			return nil, false
+		}
+	}
+}
+
 // blockWriter receives the decompressor's output and fills pool blocks.
 type blockWriter struct {
 	buf  []byte
-	free chan []byte
+	free *blockStack
 	full chan chunk
 	done chan struct{}
 }
@@ -122,9 +176,8 @@ func (w *blockWriter) Write(p []byte) (int, error) {
 	n := 0
 	for len(p) > 0 {
 		if w.buf == nil {
-			select {
-			case w.buf = <-w.free:
-			case <-w.done:
+			var ok bool
+			if w.buf, ok = w.free.get(w.done); !ok {
 				return n, errStopped
 			}
 		}

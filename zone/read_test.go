@@ -249,6 +249,55 @@ func TestGzip(t *testing.T) {
 	}
 }
 
+// TestSpare: the caller's spare-time work runs on the reader's goroutine
+// between blocks of gzip input, never changes what is read, stops being
+// asked once it says it is done, and is not asked for plain input.
+func TestSpare(t *testing.T) {
+	plain, err := os.ReadFile(filepath.Join("testdata", "czds.zone"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Enough text for many small blocks.
+	plain = bytes.Repeat(plain, 20)
+	gz := gzipBytes(t, plain)
+	base := Options{Apexes: []string{"example"}, BlockSize: 512, MaxBadRatio: 1}
+	want := readString(t, string(plain), base)
+	for _, work := range []int{0, 1, 5, 1 << 30} {
+		calls, after := 0, 0
+		opt := base
+		opt.Spare = func() bool {
+			if calls >= work {
+				after++ // asked again after it said it was done
+			}
+			calls++
+			return calls < work
+		}
+		got := read(t, bytes.NewReader(gz), opt)
+		if got.err != nil || !slices.Equal(got.names, want.names) || got.stats.Lines != want.stats.Lines {
+			t.Errorf("work %d: %v, %d names, want %d", work, got.err, len(got.names), len(want.names))
+		}
+		if work > 0 && work < 1<<20 && calls > work {
+			t.Errorf("work %d: Spare called %d times", work, calls)
+		}
+		if work == 1<<30 && (calls < 2 || calls > 1<<20) {
+			t.Errorf("Spare with endless work called %d times, want it called between blocks and no more once the decompressor is done", calls)
+		}
+		if after > 1 {
+			t.Errorf("work %d: Spare asked %d times after it said it was done", work, after-1)
+		}
+		if got := read(t, strings.NewReader(string(plain)), opt); got.err != nil || !slices.Equal(got.names, want.names) {
+			t.Errorf("plain input with Spare: %v", got.err)
+		}
+	}
+	calls := 0
+	opt := base
+	opt.Spare = func() bool { calls++; return true }
+	read(t, strings.NewReader(string(plain)), opt)
+	if calls != 0 {
+		t.Errorf("plain input: Spare called %d times", calls)
+	}
+}
+
 // failReader returns its data, then an error.
 type failReader struct {
 	data []byte

@@ -100,6 +100,18 @@ type Options struct {
 	// BlockSize is the size of the blocks read or decompressed at a time
 	// (default 1 MiB).
 	BlockSize int
+	// Spare, when set, is given the parser's spare time in a read of gzip
+	// input, whose decompression is the read's critical path and has a
+	// core of its own. While the decompressor has room to run ahead
+	// (fewer than half the blocks in flight wait to be parsed), Read calls
+	// Spare before it parses the next block, and waits for no block while
+	// Spare has work. Spare should do a small slice of the caller's other
+	// work (a millisecond or so) and report whether any is left; once it
+	// reports false, or the decompressor has finished, it is not called
+	// again, and what is left is the caller's to finish. It runs on Read's goroutine,
+	// so the caller's work shares the parser's core instead of taking
+	// turns with the decompressor for one. Plain input does not call it.
+	Spare func() bool
 
 	noFast bool // tests: send every line to the complete path
 }

@@ -133,9 +133,22 @@ func newTLDSet(tlds []string) (*tldSet, error) {
 // digits and hyphens (so normalising could only lower its case) and, in
 // lower case, the last label of no TLD. Anything else (IDN, escapes,
 // unusual characters) goes to the full normalisation.
-func (s *tldSet) mayHold(host string) bool {
-	h := strings.TrimSuffix(host, ".")
-	l := h[strings.LastIndexByte(h, '.')+1:]
+func (s *tldSet) mayHold(host string) bool { return mayHold(s, host) }
+
+// mayHoldBytes is mayHold for a host the feed reader has not made a
+// string yet (feed.Spec.Filter).
+func (s *tldSet) mayHoldBytes(host []byte) bool { return mayHold(s, host) }
+
+func mayHold[T string | []byte](s *tldSet, host T) bool {
+	n := len(host)
+	if n > 0 && host[n-1] == '.' {
+		n--
+	}
+	i := n - 1
+	for i >= 0 && host[i] != '.' {
+		i--
+	}
+	l := host[i+1 : n]
 	if len(l) > s.maxLast {
 		// No TLD label is this long; but a long label may still be an
 		// IDN or hold odd bytes that normalising would change.
@@ -157,7 +170,7 @@ func (s *tldSet) mayHold(host string) bool {
 	return ok
 }
 
-func plainLabel(l string) bool {
+func plainLabel[T string | []byte](l T) bool {
 	for i := 0; i < len(l); i++ {
 		c := l[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
@@ -279,7 +292,7 @@ type matchKey struct {
 // per name). It returns the matches sorted, and the entries matched per feed.
 func (x *index) match(ctx context.Context, feeds []Feed, maxURLs int, registered func(context.Context, string) (bool, error)) ([]Match, []int64, error) {
 	held := map[string]bool{}
-	byKey := map[matchKey]*Match{}
+	byKey := make(map[matchKey]*Match, len(x.groups))
 	matched := make([]int64, len(feeds))
 	for _, g := range x.groups {
 		domain, isHeld, ok := x.longest(g)
@@ -307,24 +320,36 @@ func (x *index) match(ctx context.Context, feeds []Feed, maxURLs int, registered
 		m.Count += g.count
 		m.Compromised = m.Compromised || g.compromised
 		matched[g.feed] += int64(g.count)
-		for i, u := range g.urls {
-			m.URLs = append(m.URLs, u)
-			m.Entries = append(m.Entries, g.entries[i])
+		if m.URLs == nil {
+			// Most matches have one group: its slices serve, clipped so
+			// that a second group's URLs go to new arrays.
+			m.URLs, m.Entries = slices.Clip(g.urls), slices.Clip(g.entries)
+		} else {
+			m.URLs = append(m.URLs, g.urls...)
+			m.Entries = append(m.Entries, g.entries...)
 		}
 	}
-	out := make([]Match, 0, len(byKey))
+	// Sorting pointers moves 8 bytes a swap, not a whole Match.
+	ms := make([]*Match, 0, len(byKey))
 	for _, m := range byKey {
 		m.sortAndCap(maxURLs)
-		out = append(out, *m)
+		ms = append(ms, m)
 	}
-	slices.SortFunc(out, func(a, b Match) int {
+	slices.SortFunc(ms, func(a, b *Match) int {
 		return cmp.Or(strings.Compare(a.Domain, b.Domain), strings.Compare(a.Feed, b.Feed), strings.Compare(string(a.Threat), string(b.Threat)))
 	})
+	out := make([]Match, len(ms))
+	for i, m := range ms {
+		out[i] = *m
+	}
 	return out, matched, nil
 }
 
 // sortAndCap sorts URLs (with their entries) and keeps the first max.
 func (m *Match) sortAndCap(max int) {
+	if len(m.URLs) <= 1 || len(m.URLs) <= max && slices.IsSorted(m.URLs) && !hasRepeat(m.URLs) {
+		return
+	}
 	idx := make([]int, len(m.URLs))
 	for i := range idx {
 		idx[i] = i
@@ -343,6 +368,16 @@ func (m *Match) sortAndCap(max int) {
 		entries = append(entries, m.Entries[i])
 	}
 	m.URLs, m.Entries = urls, entries
+}
+
+// hasRepeat reports two equal neighbours in sorted strings.
+func hasRepeat(sorted []string) bool {
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return true
+		}
+	}
+	return false
 }
 
 func (f Feed) format() string {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -223,11 +224,20 @@ func peekApex(ctx context.Context, path string) (string, error) {
 }
 
 // maxPending bounds the names the first zone may yield before the index is
-// ready (see readAll): about a second of a zone's names at line rate. A
+// ready (see readAll): about half a zone's names at line rate, for a
+// compressed zone whose parser reads the feeds in its spare time. A
 // variable for tests.
-var maxPending = 32 << 20
+var maxPending = 48 << 20
 
-var errFeedsFailed = errors.New("scan: every feed failed")
+// feedPause is how many feed records pass between two slices of a feed
+// read that runs in the zone parser's spare time: a fraction of a
+// millisecond. A variable for tests.
+var feedPause = 4096
+
+var (
+	errFeedsFailed = errors.New("scan: every feed failed")
+	errPaused      = errors.New("scan: feed read stopped")
+)
 
 // readAll reads the feeds into the index and streams every zone against
 // it. The feeds are read while the first zone is already being
@@ -235,56 +245,115 @@ var errFeedsFailed = errors.New("scan: every feed failed")
 // index is ready, so that reading the feeds hides behind the zone's
 // decompression instead of coming before it. Memory stays bounded: when
 // the buffer is full the zone waits for the feeds.
+//
+// A compressed first zone has its decompression, the critical path, on a
+// core of its own; the feeds are then read in slices on the parser's
+// goroutine, whenever the decompressor is far enough ahead
+// (zone.Options.Spare). On their own goroutine they would take turns with
+// the decompressor for a core: the Go scheduler has no priorities, and a
+// decompressor that waited for a free block was seen to wait a quarter of
+// the read again for a core. A plain zone has no such stage, and its
+// parser and the feeds run side by side.
 func (r *runner) readAll(ctx context.Context, set *tldSet, paths []string, res *Result) (*index, error) {
 	feedCtx, cancelFeeds := context.WithCancel(ctx)
 	defer cancelFeeds()
 	var (
 		ix      *index
 		feedErr error
-		ready   atomic.Bool
-		done    = make(chan struct{})
+		ready   atomic.Bool  // the index is built: names go to it at once
+		failed  atomic.Bool  // every feed failed: the zone need not be read on
+		pending pendingNames // the first zone's names from before
+		spare   func() bool  // the feeds' next slice, in the parser's spare time
+		finish  func()       // waits until the feeds are read and pending is empty
+		abort   func()       // stops the feeds and waits for them
 	)
-	go func() {
-		defer close(done)
-		// One core is the zone's decompression, the critical path; the
-		// feeds share the others.
-		ix, feedErr = r.readFeeds(feedCtx, set, res, max(1, runtime.GOMAXPROCS(0)-1))
-		if feedErr == nil {
-			ix.build()
-			ready.Store(true)
+	readFeeds := func(par int, pause func() bool) bool {
+		ix, feedErr = r.readFeeds(feedCtx, set, res, par, pause)
+		if feedErr != nil {
+			failed.Store(true)
+			return false
 		}
-	}()
-	// wait returns once the index is ready, with the feeds' error.
+		ix.build()
+		ready.Store(true)
+		return true
+	}
+	if isGzipFile(paths[0]) {
+		next, stop := iter.Pull(func(yield func(struct{}) bool) {
+			pause := func() bool { return yield(struct{}{}) }
+			if readFeeds(1, pause) {
+				// Marking what waited is spare-time work too: done at once it
+				// would hold the parser for long enough to stall the
+				// decompressor.
+				for pending.drain(feedPause*16, ix.mark) && pause() {
+				}
+			}
+		})
+		defer stop()
+		spare = func() bool {
+			_, more := next()
+			return more
+		}
+		finish = func() {
+			for spare() {
+			}
+		}
+		abort = stop
+	} else {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			// The zone's parser has a core; the feeds share the others.
+			readFeeds(max(1, runtime.GOMAXPROCS(0)-1), nil)
+		}()
+		finish = func() {
+			select {
+			case <-done:
+			case <-ctx.Done():
+				cancelFeeds()
+				<-done
+			}
+			if ready.Load() {
+				pending.drain(-1, ix.mark)
+			}
+		}
+		abort = func() {
+			cancelFeeds()
+			<-done
+		}
+	}
+	// wait returns once the index is ready and holds every name read so
+	// far, with the feeds' error.
 	wait := func() error {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		finish()
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		if feedErr != nil {
 			return errFeedsFailed
 		}
 		return nil
 	}
-	pending := &pendingNames{}
 	visit := func(name []byte) error {
-		if pending != nil {
-			if !ready.Load() && pending.size+len(name) <= maxPending {
-				pending.add(name)
-				return nil
-			}
+		switch {
+		case ready.Load():
+		case failed.Load():
+			return wait()
+		case pending.size+len(name) <= maxPending:
+			pending.add(name)
+			return nil
+		default:
 			if err := wait(); err != nil {
 				return err
 			}
-			pending.each(ix.mark)
-			pending = nil
 		}
 		ix.mark(name)
 		return nil
 	}
 	fail := func(i int, err error) (*index, error) {
-		cancelFeeds()
-		<-done
+		abort()
 		switch {
 		case errors.Is(err, errFeedsFailed):
 			return nil, feedErr
@@ -296,67 +365,115 @@ func (r *runner) readAll(ctx context.Context, set *tldSet, paths []string, res *
 	}
 	for i := range r.cfg.Zones {
 		if i > 0 {
-			visit = func(name []byte) error { ix.mark(name); return nil }
+			spare = nil
 		}
-		if err := r.readZone(ctx, visit, paths[i], &res.Zones[i]); err != nil {
+		if err := r.readZone(ctx, visit, spare, paths[i], &res.Zones[i]); err != nil {
 			return fail(i, err)
 		}
-		if i == 0 && pending != nil {
+		if i == 0 {
 			if err := wait(); err != nil {
 				return fail(0, err)
 			}
-			pending.each(ix.mark)
-			pending = nil
 		}
 		res.NamesChecked += res.Zones[i].Names
 	}
 	return ix, nil
 }
 
+// isGzipFile reports whether the file at path starts with gzip's magic.
+func isGzipFile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && b[0] == 0x1f && b[1] == 0x8b
+}
+
 // pendingNames holds zone names until the index is ready, each with a
-// two-byte length, in chunks so that growing never copies.
+// two-byte length, in chunks so that growing never copies. Drained names
+// give their memory back chunk by chunk.
 type pendingNames struct {
-	chunks [][]byte
+	chunks [][]byte // full chunks, then cur's
+	cur    []byte   // the chunk being filled
 	size   int
+	off    int // in chunks[0], where drain goes on
 }
 
 func (p *pendingNames) add(name []byte) {
-	const chunk = 1 << 20
-	if n := len(p.chunks); n == 0 || cap(p.chunks[n-1])-len(p.chunks[n-1]) < len(name)+2 {
-		p.chunks = append(p.chunks, make([]byte, 0, max(chunk, len(name)+2)))
+	n, k := len(p.cur), len(name)+2
+	if cap(p.cur)-n < k {
+		p.grow(k)
+		n = 0
 	}
-	c := &p.chunks[len(p.chunks)-1]
-	*c = append(*c, byte(len(name)>>8), byte(len(name)))
-	*c = append(*c, name...)
-	p.size += len(name) + 2
+	b := p.cur[n : n+k]
+	b[0], b[1] = byte(len(name)>>8), byte(len(name))
+	copy(b[2:], name)
+	p.cur = p.cur[:n+k]
+	p.size += k
 }
 
-func (p *pendingNames) each(fn func([]byte) bool) {
-	for _, c := range p.chunks {
-		for len(c) > 0 {
-			n := int(c[0])<<8 | int(c[1])
-			fn(c[2 : 2+n])
-			c = c[2+n:]
-		}
+func (p *pendingNames) grow(k int) {
+	p.flush()
+	p.cur = make([]byte, 0, max(1<<20, k))
+}
+
+// flush moves cur to chunks.
+func (p *pendingNames) flush() {
+	if len(p.cur) > 0 {
+		p.chunks = append(p.chunks, p.cur)
 	}
+	p.cur = nil
+}
+
+// drain calls fn with up to max names (all when max < 0), oldest first,
+// forgets them, and reports whether names are left.
+func (p *pendingNames) drain(max int, fn func([]byte) bool) bool {
+	p.flush()
+	for len(p.chunks) > 0 {
+		c := p.chunks[0]
+		for p.off < len(c) {
+			if max == 0 {
+				return true
+			}
+			max--
+			n := int(c[p.off])<<8 | int(c[p.off+1])
+			fn(c[p.off+2 : p.off+2+n])
+			p.off += 2 + n
+		}
+		p.chunks[0] = nil
+		p.chunks, p.off = p.chunks[1:], 0
+	}
+	return false
 }
 
 // readFeeds reads every feed into the index, par of them at once, and
-// fills the feed stats. It fails only when every feed failed.
-func (r *runner) readFeeds(ctx context.Context, set *tldSet, res *Result, par int) (*index, error) {
+// fills the feed stats. It fails only when every feed failed. With pause
+// set, the feeds are read one after the other on the calling goroutine,
+// which calls pause every feedPause records; when pause reports false the
+// reads stop.
+func (r *runner) readFeeds(ctx context.Context, set *tldSet, res *Result, par int, pause func() bool) (*index, error) {
 	parts := make([]*feedIndex, len(r.cfg.Feeds))
-	sem := make(chan struct{}, par)
-	var wg sync.WaitGroup
-	for i := range r.cfg.Feeds {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			parts[i] = r.readFeed(ctx, i, set, &res.Feeds[i])
-		}()
+	if pause != nil {
+		for i := range r.cfg.Feeds {
+			parts[i] = r.readFeed(ctx, i, set, &res.Feeds[i], pause)
+		}
+	} else {
+		sem := make(chan struct{}, par)
+		var wg sync.WaitGroup
+		for i := range r.cfg.Feeds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				parts[i] = r.readFeed(ctx, i, set, &res.Feeds[i], nil)
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -377,7 +494,7 @@ func (r *runner) readFeeds(ctx context.Context, set *tldSet, res *Result, par in
 
 // readFeed fetches and reads feed i. It returns nil when the feed gave
 // nothing usable (st.Alarm says why); a stale copy is read, with an alarm.
-func (r *runner) readFeed(ctx context.Context, i int, set *tldSet, st *tldguard.FeedStat) *feedIndex {
+func (r *runner) readFeed(ctx context.Context, i int, set *tldSet, st *tldguard.FeedStat, pause func() bool) *feedIndex {
 	f := r.cfg.Feeds[i]
 	r.progress(Progress{Stage: StageFeed, Name: f.Spec.Name})
 	fail := func(alarm string, err error) *feedIndex {
@@ -386,6 +503,21 @@ func (r *runner) readFeed(ctx context.Context, i int, set *tldSet, st *tldguard.
 		return nil
 	}
 	spec := f.Spec
+	// Most of a large feed is in other TLDs: the reader drops those before
+	// it builds their entries.
+	spec.Filter = set.mayHoldBytes
+	// tick counts records for pause; once pause said stop, every record
+	// is filtered out and the next entry ends the read.
+	records, stopped := 0, false
+	tick := func() bool {
+		if records++; pause != nil && records%feedPause == 0 && !stopped {
+			stopped = !pause()
+		}
+		return !stopped
+	}
+	if pause != nil {
+		spec.Filter = func(host []byte) bool { return tick() && set.mayHoldBytes(host) }
+	}
 	src, err := feed.NewSource(feed.SourceConfig{
 		Name: spec.Name, Location: f.Source, CacheDir: r.cacheDir("feeds"),
 		Timeout: r.cfg.FeedTimeout, Client: r.cfg.HTTPClient, Now: r.cfg.Now,
@@ -408,6 +540,9 @@ func (r *runner) readFeed(ctx context.Context, i int, set *tldSet, st *tldguard.
 	x := newFeedIndex(i, set, r.cfg.MaxURLs)
 	n := 0
 	fs, err := spec.ReadFile(got.Path, func(e feed.Entry) error {
+		if !tick() {
+			return errPaused
+		}
 		x.add(e)
 		if n++; n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -417,9 +552,9 @@ func (r *runner) readFeed(ctx context.Context, i int, set *tldSet, st *tldguard.
 		}
 		return nil
 	})
-	st.Entries = int64(fs.Entries)
+	st.Entries = int64(fs.Entries + fs.Filtered) // the filtered are entries outside the TLDs
 	st.BadLines = int64(fs.Bad)
-	st.Skipped = int64(fs.SkippedIP) + x.skipped()
+	st.Skipped = int64(fs.SkippedIP+fs.Filtered) + x.skipped()
 	for _, v := range fs.Skipped {
 		st.Skipped += int64(v)
 	}
@@ -434,7 +569,7 @@ func (r *runner) readFeed(ctx context.Context, i int, set *tldSet, st *tldguard.
 }
 
 // readZone streams one zone, calling visit with each delegated name.
-func (r *runner) readZone(ctx context.Context, visit func([]byte) error, path string, st *tldguard.ZoneStat) error {
+func (r *runner) readZone(ctx context.Context, visit func([]byte) error, spare func() bool, path string, st *tldguard.ZoneStat) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return &tldguard.Error{Kind: tldguard.EUNAVAILABLE, Message: "cannot open the zone file", Err: err}
@@ -449,7 +584,7 @@ func (r *runner) readZone(ctx context.Context, visit func([]byte) error, path st
 	if !isURL(name) {
 		name = filepath.Base(name)
 	}
-	z := zone.NewReader(cr, zone.Options{Name: name, Apexes: []string{st.Apex}, MaxBadRatio: r.cfg.MaxBadRatio})
+	z := zone.NewReader(cr, zone.Options{Name: name, Apexes: []string{st.Apex}, MaxBadRatio: r.cfg.MaxBadRatio, Spare: spare})
 	r.progress(Progress{Stage: StageZone, Name: st.Source, Total: total})
 	var names int64
 	err = z.Read(ctx, func(name []byte) error {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -231,25 +232,35 @@ func TestProgress(t *testing.T) {
 // the buffer, overflow it, or come after the index is ready, the result is
 // the same.
 func TestPendingNames(t *testing.T) {
-	defer func(n int) { maxPending = n }(maxPending)
+	defer func(n, p int) { maxPending, feedPause = n, p }(maxPending, feedPause)
+	dir := t.TempDir()
+	gz := filepath.Join(dir, "test.zone.gz")
+	gzipTo(t, filepath.Join("testdata", "test.zone"), gz)
+	plain := filepath.Join("testdata", "example.zone")
 	var want []byte
-	for _, limit := range []int{32 << 20, 40, 0} {
-		maxPending = limit
-		dir := t.TempDir()
-		gzipTo(t, filepath.Join("testdata", "test.zone"), filepath.Join(dir, "test.zone.gz"))
-		res, err := Run(context.Background(), Config{
-			TLDs:  []string{"example"},
-			Zones: []Zone{{Source: filepath.Join("testdata", "example.zone")}, {Source: filepath.Join(dir, "test.zone.gz")}},
-			Feeds: testFeeds("testdata"),
-		})
-		if err != nil {
-			t.Fatal(err)
+	// A plain first zone reads the feeds on a goroutine of their own, a
+	// compressed one in the parser's spare time, in slices of feedPause
+	// records.
+	for _, first := range []string{plain, gz} {
+		zones := []Zone{{Source: plain}, {Source: gz}}
+		if first == gz {
+			zones[0], zones[1] = zones[1], zones[0]
 		}
-		got := fmt.Sprintf("%+v %d", res.Matches, res.NamesChecked)
-		if want == nil {
-			want = []byte(got)
-		} else if got != string(want) {
-			t.Errorf("limit %d: %s\nwant %s", limit, got, want)
+		for _, pause := range []int{4096, 1} {
+			for _, limit := range []int{32 << 20, 40, 0} {
+				maxPending, feedPause = limit, pause
+				res, err := Run(context.Background(), Config{TLDs: []string{"example"}, Zones: zones, Feeds: testFeeds("testdata")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				slices.SortFunc(res.Zones, func(a, b tldguard.ZoneStat) int { return strings.Compare(a.Apex, b.Apex) })
+				got := fmt.Sprintf("%+v %d %+v %+v", res.Matches, res.NamesChecked, res.Zones, res.Feeds)
+				if want == nil {
+					want = []byte(got)
+				} else if got != string(want) {
+					t.Errorf("first %s, pause %d, limit %d: %s\nwant %s", first, pause, limit, got, want)
+				}
+			}
 		}
 	}
 	p := &pendingNames{}
@@ -258,8 +269,15 @@ func TestPendingNames(t *testing.T) {
 		p.add([]byte(n))
 	}
 	var back []string
-	p.each(func(b []byte) bool { back = append(back, string(b)); return true })
-	if len(back) != 3 || back[1] != long || back[2] != "b.example" || p.size != 9+len(long)+9+6 {
-		t.Errorf("pending names %q, size %d", back, p.size)
+	size := p.size
+	collect := func(b []byte) bool { back = append(back, string(b)); return true }
+	if !p.drain(2, collect) || len(back) != 2 {
+		t.Errorf("drain(2) gave %q and says none are left", back)
+	}
+	if p.drain(-1, collect) || p.drain(5, collect) {
+		t.Error("drain says names are left after all were drained")
+	}
+	if len(back) != 3 || back[1] != long || back[2] != "b.example" || size != 9+len(long)+9+6 {
+		t.Errorf("pending names %q, size %d", back, size)
 	}
 }

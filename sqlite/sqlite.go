@@ -30,9 +30,11 @@ var busyTimeout = 10 * time.Second
 
 // Store is a tldguard.Store on one SQLite file.
 type Store struct {
-	path string
-	w    *sql.DB // the one writer connection
-	r    *sql.DB // query-only readers
+	path   string
+	w      *sql.DB // the one writer connection
+	r      *sql.DB // query-only readers
+	wStmts *stmtCache
+	rStmts *stmtCache
 }
 
 var _ tldguard.Store = (*Store)(nil)
@@ -86,6 +88,7 @@ func Open(path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	s.r.SetMaxOpenConns(n)
 	s.r.SetMaxIdleConns(n)
+	s.wStmts, s.rStmts = newStmtCache(w), newStmtCache(s.r)
 	if err := s.r.Ping(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -100,6 +103,10 @@ func (s *Store) Path() string { return s.path }
 // into the database file.
 func (s *Store) Close() error {
 	var err error
+	if s.wStmts != nil {
+		s.wStmts.close()
+		s.rStmts.close()
+	}
 	if s.r != nil {
 		err = s.r.Close()
 	}
@@ -129,8 +136,10 @@ func (s *Store) Read(ctx context.Context, fn func(tldguard.Tx) error) error {
 	if err != nil {
 		return dbError(err, "begin read")
 	}
+	t := &tx{ctx: ctx, tx: stx, stmts: s.rStmts}
+	defer t.done()
 	defer stx.Rollback()
-	return fn(&tx{ctx: ctx, tx: stx})
+	return fn(t)
 }
 
 // Write runs fn in one IMMEDIATE transaction and commits it; with
@@ -143,8 +152,10 @@ func (s *Store) Write(ctx context.Context, fn func(tldguard.Tx) error) error {
 	if err != nil {
 		return dbError(err, "begin write")
 	}
+	t := &tx{ctx: ctx, tx: stx, stmts: s.wStmts}
+	defer t.done()       // after the connection is back
 	defer stx.Rollback() // after Commit, a no-op; on panic, the cleanup
-	if err := fn(&tx{ctx: ctx, tx: stx}); err != nil {
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
@@ -170,8 +181,9 @@ func (s *Store) WriteBatch(ctx context.Context, fns []func(tldguard.Tx) error) [
 	if err != nil {
 		return all(dbError(err, "begin batch"))
 	}
+	t := &tx{ctx: ctx, tx: stx, stmts: s.wStmts}
+	defer t.done()
 	defer stx.Rollback()
-	t := &tx{ctx: ctx, tx: stx}
 	for i, fn := range fns {
 		if _, err := stx.ExecContext(ctx, "SAVEPOINT batch_fn"); err != nil {
 			return all(tldguard.Internal(err, "savepoint"))

@@ -317,3 +317,61 @@ func TestBusyIsUnavailable(t *testing.T) {
 		t.Errorf("Write after the lock was released: %v", err)
 	}
 }
+
+// TestPreparedStatements: a statement a transaction runs is prepared after
+// it and reused by the next ones, on the writer and on the readers; the
+// cache is bounded; results are the same either way.
+func TestPreparedStatements(t *testing.T) {
+	defer func(n int) { maxStmts = n }(maxStmts)
+	maxStmts = 3
+	s := openTest(t)
+	ctx := t.Context()
+	insert := func(name string) {
+		t.Helper()
+		if err := s.Write(ctx, func(x tldguard.Tx) error {
+			_, err := x.(*tx).exec("INSERT INTO tlds (name, added_at) VALUES (?, 0)", name)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := s.Read(ctx, func(x tldguard.Tx) error { return x.(*tx).queryRow(q).Scan(&n) }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	insert("a")
+	if s.wStmts.get("INSERT INTO tlds (name, added_at) VALUES (?, 0)") == nil {
+		t.Fatal("the writer's statement was not prepared after its transaction")
+	}
+	insert("b")
+	insert("c")
+	const all = "SELECT count(*) FROM tlds"
+	for range 3 {
+		if n := count(all); n != 3 {
+			t.Fatalf("count %d, want 3", n)
+		}
+	}
+	if s.rStmts.get(all) == nil {
+		t.Error("the readers' statement was not prepared")
+	}
+	for i := range 5 {
+		count(fmt.Sprintf("SELECT count(*) + %d FROM tlds", i))
+	}
+	if n := len(s.rStmts.m); n != maxStmts {
+		t.Errorf("%d statements kept, want the bound %d", n, maxStmts)
+	}
+	// A statement that fails keeps failing the same way, prepared or not.
+	for range 2 {
+		err := s.Write(ctx, func(x tldguard.Tx) error {
+			_, err := x.(*tx).exec("INSERT INTO tlds (name, added_at) VALUES (?, 0)", "a")
+			return dbError(err, "tld")
+		})
+		if tldguard.ErrorKind(err) != tldguard.ECONFLICT {
+			t.Errorf("duplicate insert: %v, want ECONFLICT", err)
+		}
+	}
+}

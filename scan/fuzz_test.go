@@ -55,7 +55,7 @@ func FuzzIndex(f *testing.F) {
 		}
 		ix := &index{}
 		ix.merge(fi)
-		ix.build()
+		ix.build([]string{"f"})
 		for _, g := range fi.order {
 			if !strings.HasSuffix(g.host, "."+g.tld) || !strings.HasSuffix(g.host, g.reg) ||
 				!strings.HasSuffix(g.reg, "."+g.tld) || strings.Count(g.reg, ".") != strings.Count(g.tld, ".")+1 {

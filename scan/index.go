@@ -27,6 +27,8 @@ type group struct {
 	compromised bool
 	urls        []string
 	entries     []feed.Entry
+
+	anc []int32 // the index's slots of host and its ancestors down to reg
 }
 
 type groupKey struct {
@@ -198,23 +200,35 @@ type index struct {
 
 func (x *index) merge(f *feedIndex) { x.groups = append(x.groups, f.order...) }
 
-// build indexes every group's ancestors. The keys are slices of the hosts,
-// so the map costs no string copies.
-func (x *index) build() {
+// build indexes every group's ancestors and puts the groups in the order
+// of the matches they will make (see match), feeds named by feedNames.
+// The keys are slices of the hosts, so the map costs no string copies.
+// It runs before the zone is read (in the parser's spare time, for a
+// compressed zone), so that what is left for the end is short.
+func (x *index) build(feedNames []string) {
 	x.names = make(map[string]int32, len(x.groups))
 	defer x.buildFilter()
 	for _, g := range x.groups {
 		for a := g.host; ; a = a[strings.IndexByte(a, '.')+1:] {
-			if _, ok := x.names[a]; !ok {
-				x.names[a] = int32(len(x.delegated))
+			i, ok := x.names[a]
+			if !ok {
+				i = int32(len(x.delegated))
+				x.names[a] = i
 				x.delegated = append(x.delegated, false)
 				x.held = append(x.held, false)
 			}
+			g.anc = append(g.anc, i)
 			if len(a) <= len(g.reg) {
 				break
 			}
 		}
 	}
+	// Stable: a key's groups keep the feeds' order, which decides the
+	// entry kept for a URL that two groups share.
+	slices.SortStableFunc(x.groups, func(a, b *group) int {
+		return cmp.Or(strings.Compare(a.reg, b.reg), strings.Compare(feedNames[a.feed], feedNames[b.feed]),
+			cmp.Compare(a.feed, b.feed), strings.Compare(string(a.threat), string(b.threat)))
+	})
 }
 
 // buildFilter sizes the filter at 16 bits or more per key (a few per cent
@@ -271,14 +285,14 @@ func (x *index) markHeld(name string) {
 // longest returns the longest ancestor of g's host that a zone delegates
 // (or that is held), and whether it is held.
 func (x *index) longest(g *group) (name string, held, ok bool) {
-	for a := g.host; ; a = a[strings.IndexByte(a, '.')+1:] {
-		if i := x.names[a]; x.delegated[i] {
+	a := g.host
+	for _, i := range g.anc {
+		if x.delegated[i] {
 			return a, x.held[i], true
 		}
-		if len(a) <= len(g.reg) {
-			return "", false, false
-		}
+		a = a[strings.IndexByte(a, '.')+1:]
 	}
+	return "", false, false
 }
 
 type matchKey struct {
@@ -291,10 +305,15 @@ type matchKey struct {
 // ancestor, or else its registered name when registered (asks at most once
 // per name). It returns the matches sorted, and the entries matched per feed.
 func (x *index) match(ctx context.Context, feeds []Feed, maxURLs int, registered func(context.Context, string) (bool, error)) ([]Match, []int64, error) {
+	type found struct {
+		domain string
+		held   bool
+	}
 	held := map[string]bool{}
-	byKey := make(map[matchKey]*Match, len(x.groups))
-	matched := make([]int64, len(feeds))
-	for _, g := range x.groups {
+	got := make([]found, len(x.groups)) // domain "" for no match
+	atReg := true                       // every match is at its group's registered name
+	n := 0                              // groups that matched
+	for i, g := range x.groups {
 		domain, isHeld, ok := x.longest(g)
 		if !ok && registered != nil {
 			reg, asked := held[g.reg]
@@ -307,16 +326,14 @@ func (x *index) match(ctx context.Context, feeds []Feed, maxURLs int, registered
 			}
 			domain, ok, isHeld = g.reg, reg, reg
 		}
-		if !ok {
-			continue
+		if ok {
+			got[i] = found{domain, isHeld}
+			atReg = atReg && domain == g.reg
+			n++
 		}
-		k := matchKey{domain: domain, feed: g.feed, threat: g.threat}
-		m := byKey[k]
-		if m == nil {
-			f := feeds[g.feed]
-			m = &Match{Domain: domain, TLD: g.tld, Feed: f.Spec.Name, Format: f.format(), Threat: g.threat, Held: isHeld}
-			byKey[k] = m
-		}
+	}
+	matched := make([]int64, len(feeds))
+	add := func(m *Match, g *group) {
 		m.Count += g.count
 		m.Compromised = m.Compromised || g.compromised
 		matched[g.feed] += int64(g.count)
@@ -329,17 +346,56 @@ func (x *index) match(ctx context.Context, feeds []Feed, maxURLs int, registered
 			m.Entries = append(m.Entries, g.entries...)
 		}
 	}
-	// Sorting pointers moves 8 bytes a swap, not a whole Match.
-	ms := make([]*Match, 0, len(byKey))
-	for _, m := range byKey {
-		m.sortAndCap(maxURLs)
-		ms = append(ms, m)
+	newMatch := func(g *group, f found) Match {
+		fd := feeds[g.feed]
+		return Match{Domain: f.domain, TLD: g.tld, Feed: fd.Spec.Name, Format: fd.format(), Threat: g.threat, Held: f.held}
 	}
-	slices.SortFunc(ms, func(a, b *Match) int {
+	if atReg {
+		// The usual case: build put the groups in the matches' order, so
+		// a match is a run of neighbours, built in place, and nothing is
+		// left to sort. (At the end of a check, fresh memory costs page
+		// faults: one array, not a Match and a copy of it per name.)
+		out := make([]Match, 0, n)
+		var last *group
+		for i, g := range x.groups {
+			if got[i].domain == "" {
+				continue
+			}
+			if last == nil || g.reg != last.reg || g.feed != last.feed || g.threat != last.threat {
+				out = append(out, newMatch(g, got[i]))
+			}
+			add(&out[len(out)-1], g)
+			last = g
+		}
+		for i := range out {
+			out[i].sortAndCap(maxURLs)
+		}
+		return out, matched, nil
+	}
+	// A delegation below a registered name: group by what matched.
+	var ms []*Match
+	byKey := make(map[matchKey]*Match, len(x.groups))
+	for i, g := range x.groups {
+		if got[i].domain == "" {
+			continue
+		}
+		k := matchKey{domain: got[i].domain, feed: g.feed, threat: g.threat}
+		m := byKey[k]
+		if m == nil {
+			nm := newMatch(g, got[i])
+			m = &nm
+			byKey[k] = m
+			ms = append(ms, m)
+		}
+		add(m, g)
+	}
+	// Sorting pointers moves 8 bytes a swap, not a whole Match.
+	slices.SortStableFunc(ms, func(a, b *Match) int {
 		return cmp.Or(strings.Compare(a.Domain, b.Domain), strings.Compare(a.Feed, b.Feed), strings.Compare(string(a.Threat), string(b.Threat)))
 	})
 	out := make([]Match, len(ms))
 	for i, m := range ms {
+		m.sortAndCap(maxURLs)
 		out[i] = *m
 	}
 	return out, matched, nil

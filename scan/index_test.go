@@ -1,7 +1,12 @@
 package scan
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tldguard/tldguard"
@@ -20,7 +25,7 @@ func matchOne(t *testing.T, tlds []string, host string, delegated []string, held
 	fi.add(feed.Entry{Host: host, Threat: tldguard.ThreatPhishing})
 	ix := &index{}
 	ix.merge(fi)
-	ix.build()
+	ix.build([]string{"f"})
 	for _, d := range delegated {
 		ix.mark([]byte(d))
 	}
@@ -140,7 +145,7 @@ func TestURLCap(t *testing.T) {
 	}
 	ix := &index{}
 	ix.merge(fi)
-	ix.build()
+	ix.build([]string{"f"})
 	ix.mark([]byte("bad.example"))
 	ms, matched, _ := ix.match(context.Background(), []Feed{{Spec: feed.Spec{Name: "f"}}}, 3, nil)
 	if len(ms) != 1 {
@@ -156,4 +161,107 @@ func TestURLCap(t *testing.T) {
 			t.Fatalf("urls %q entries %v, want %q", m.URLs, m.Entries, want)
 		}
 	}
+}
+
+// TestMatchAgainstReference: match, whose usual case walks groups that
+// build sorted, gives what the plain rule gives (each host to its longest
+// delegated ancestor, matches by name, feed and threat, sorted), with and
+// without delegations below registered names.
+func TestMatchAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	set, _ := newTLDSet([]string{"example", "co.example"})
+	feeds := []Feed{{Spec: feed.Spec{Name: "b"}}, {Spec: feed.Spec{Name: "a"}}, {Spec: feed.Spec{Name: "c"}}}
+	threats := []tldguard.ThreatType{tldguard.ThreatPhishing, tldguard.ThreatMalware}
+	for round := range 200 {
+		ix := &index{}
+		for fi := range feeds {
+			x := newFeedIndex(fi, set, 4)
+			for range 1 + rng.IntN(30) {
+				host := fmt.Sprintf("h%d.n%d.co.example", rng.IntN(3), rng.IntN(8))
+				if rng.IntN(2) == 0 {
+					host = fmt.Sprintf("h%d.n%d.example", rng.IntN(3), rng.IntN(8))
+				}
+				u := fmt.Sprintf("http://%s/%d", host, rng.IntN(6))
+				x.add(feed.Entry{URL: u, Host: host, Threat: threats[rng.IntN(2)], Line: rng.IntN(1000)})
+			}
+			ix.merge(x)
+		}
+		ix.build([]string{"b", "a", "c"})
+		var delegated []string
+		for n := range 8 {
+			if rng.IntN(3) > 0 {
+				delegated = append(delegated, fmt.Sprintf("n%d.example", n), fmt.Sprintf("n%d.co.example", n))
+			}
+			if round%2 == 1 && rng.IntN(4) == 0 { // below a registered name
+				delegated = append(delegated, fmt.Sprintf("h1.n%d.example", n))
+			}
+		}
+		for _, d := range delegated {
+			ix.mark([]byte(d))
+		}
+		got, matched, err := ix.match(context.Background(), feeds, 4, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantMatched := referenceMatch(ix, feeds, delegated, 4)
+		if fmt.Sprint(got) != fmt.Sprint(want) || !slices.Equal(matched, wantMatched) {
+			t.Fatalf("round %d:\ngot  %v %v\nwant %v %v", round, got, matched, want, wantMatched)
+		}
+	}
+}
+
+// referenceMatch is match written plainly.
+func referenceMatch(ix *index, feeds []Feed, delegated []string, maxURLs int) ([]Match, []int64) {
+	isDel := map[string]bool{}
+	for _, d := range delegated {
+		isDel[d] = true
+	}
+	type key struct {
+		domain string
+		feed   int
+		threat tldguard.ThreatType
+	}
+	byKey := map[key]*Match{}
+	var order []key
+	matched := make([]int64, len(feeds))
+	// The feeds' own order: what build sorted must not matter.
+	groups := slices.Clone(ix.groups)
+	slices.SortStableFunc(groups, func(a, b *group) int { return a.feed - b.feed })
+	for _, g := range groups {
+		domain := ""
+		for a := g.host; ; a = a[strings.IndexByte(a, '.')+1:] {
+			if isDel[a] {
+				domain = a
+				break
+			}
+			if len(a) <= len(g.reg) {
+				break
+			}
+		}
+		if domain == "" {
+			continue
+		}
+		k := key{domain, g.feed, g.threat}
+		m := byKey[k]
+		if m == nil {
+			m = &Match{Domain: domain, TLD: g.tld, Feed: feeds[g.feed].Spec.Name, Format: feeds[g.feed].format(), Threat: g.threat}
+			byKey[k] = m
+			order = append(order, k)
+		}
+		m.Count += g.count
+		m.Compromised = m.Compromised || g.compromised
+		matched[g.feed] += int64(g.count)
+		m.URLs = append(m.URLs, g.urls...)
+		m.Entries = append(m.Entries, g.entries...)
+	}
+	var out []Match
+	for _, k := range order {
+		m := byKey[k]
+		m.sortAndCap(maxURLs)
+		out = append(out, *m)
+	}
+	slices.SortFunc(out, func(a, b Match) int {
+		return cmp.Or(strings.Compare(a.Domain, b.Domain), strings.Compare(a.Feed, b.Feed), strings.Compare(string(a.Threat), string(b.Threat)))
+	})
+	return out, matched
 }

@@ -273,7 +273,11 @@ func (r *runner) readAll(ctx context.Context, set *tldSet, paths []string, res *
 			failed.Store(true)
 			return false
 		}
-		ix.build()
+		names := make([]string, len(r.cfg.Feeds))
+		for i, f := range r.cfg.Feeds {
+			names[i] = f.Spec.Name
+		}
+		ix.build(names)
 		ready.Store(true)
 		return true
 	}

@@ -1,11 +1,13 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tldguard/tldguard"
 	"github.com/tldguard/tldguard/feed"
@@ -24,6 +26,10 @@ const (
 	// dnsblMaxErrors is how many errors in a row make a run stop asking a
 	// blocklist (a dead resolver must not stall the check for hours).
 	dnsblMaxErrors = 10
+	// DefaultDNSBLConcurrency is how many lookups are in flight at once:
+	// one at a time, a resolver 50 ms away allows 20 a second whatever
+	// the rate limit.
+	DefaultDNSBLConcurrency = 16
 )
 
 // DNSBLCheck is the blocklist step of a zone check: after the feeds are
@@ -37,6 +43,9 @@ type DNSBLCheck struct {
 	// MaxNames bounds the names looked up per run (default
 	// DefaultDNSBLMaxNames); the run's stats say when it cut the list.
 	MaxNames int
+	// Concurrency is how many lookups are in flight at once (default
+	// DefaultDNSBLConcurrency); the Client's rate limit still holds.
+	Concurrency int
 }
 
 // DNSBLList is one blocklist of a check.
@@ -86,38 +95,56 @@ func (s *Service) checkBlocklists(ctx context.Context, run *tldguard.ScanRun, re
 		checked[i] = map[string]bool{}
 		var errs, inARow int
 		var first error
-		for _, t := range targets {
-			if inARow >= dnsblMaxErrors {
-				break
+		// Lookups go out a window at a time and are read in order, so the
+		// stats and the stop after errors in a row are as if one by one.
+		type answer struct {
+			r   feed.Result
+			err error
+		}
+		window := make([]answer, cmp.Or(max(cfg.Concurrency, 0), DefaultDNSBLConcurrency))
+		for start := 0; start < len(targets) && inARow < dnsblMaxErrors; start += len(window) {
+			batch := targets[start:min(start+len(window), len(targets))]
+			var wg sync.WaitGroup
+			for j, t := range batch {
+				wg.Go(func() {
+					r, err := cfg.Client.Lookup(ctx, l.Zone, t.name)
+					window[j] = answer{r, err}
+				})
 			}
-			r, err := cfg.Client.Lookup(ctx, l.Zone, t.name)
+			wg.Wait()
 			if ctx.Err() != nil {
 				return nil, context.Cause(ctx)
 			}
-			switch {
-			case err == nil:
-			case tldguard.ErrorKind(err) == tldguard.EINVALID && tldguard.ErrorField(err) == "name":
-				st.BadLines++ // a name the list cannot be asked about
-				continue
-			default:
-				errs++
-				inARow++
-				if first == nil {
-					first = err
+			for j, t := range batch {
+				if inARow >= dnsblMaxErrors {
+					break
 				}
-				continue
-			}
-			inARow = 0
-			checked[i][t.name] = true
-			st.Entries++
-			if !r.Listed {
-				continue
-			}
-			for _, th := range r.Threats {
-				matches = append(matches, dnsblMatch(l, t, th, r))
-			}
-			if len(r.Threats) > 0 {
-				st.Matched++
+				r, err := window[j].r, window[j].err
+				switch {
+				case err == nil:
+				case tldguard.ErrorKind(err) == tldguard.EINVALID && tldguard.ErrorField(err) == "name":
+					st.BadLines++ // a name the list cannot be asked about
+					continue
+				default:
+					errs++
+					inARow++
+					if first == nil {
+						first = err
+					}
+					continue
+				}
+				inARow = 0
+				checked[i][t.name] = true
+				st.Entries++
+				if !r.Listed {
+					continue
+				}
+				for _, th := range r.Threats {
+					matches = append(matches, dnsblMatch(l, t, th, r))
+				}
+				if len(r.Threats) > 0 {
+					st.Matched++
+				}
 			}
 		}
 		if first != nil {

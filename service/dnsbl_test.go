@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -22,6 +23,9 @@ type blocklistDNS struct {
 	mu      sync.Mutex
 	answers map[string]string // name -> A answer
 	asked   map[string]int
+
+	delay          time.Duration // before each answer
+	inFlight, most int           // queries being answered, and the most at once
 }
 
 func newBlocklistDNS(t *testing.T) *blocklistDNS {
@@ -64,6 +68,13 @@ func (b *blocklistDNS) serve(w dns.ResponseWriter, q *dns.Msg) {
 	b.mu.Lock()
 	b.asked[name]++
 	a, ok := b.answers[name]
+	b.inFlight++
+	b.most = max(b.most, b.inFlight)
+	delay := b.delay
+	b.mu.Unlock()
+	time.Sleep(delay)
+	b.mu.Lock()
+	b.inFlight--
 	b.mu.Unlock()
 	if ok && q.Question[0].Qtype == dns.TypeA {
 		rr, err := dns.NewRR(qname + " 60 IN A " + a)
@@ -218,6 +229,49 @@ func TestRunScanDNSBL(t *testing.T) {
 			t.Error("the openphish finding was delisted")
 		}
 		f.verify()
+	})
+}
+
+// TestDNSBLConcurrent: lookups overlap (one at a time, a resolver's
+// latency caps the rate below any limit), and the stats are what asking
+// one by one gives.
+func TestDNSBLConcurrent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, store tldguard.Store) {
+		f := newFixture(t, store)
+		var names []string
+		for i := range 24 {
+			n := fmt.Sprintf("n%02d.example", i)
+			names = append(names, n)
+			f.submit(f.public, reportJSON("phishing", "http://"+n+"/x"))
+		}
+		files := newScanFiles(t)
+		files.write(files.phish, "http://login.bad.example/a\n")
+		files.write(files.mal, urlhausHeader+urlhausRow(1, "http://elsewhere.com/x.exe"))
+		dnsbl := newBlocklistDNS(t)
+		dnsbl.delay = 30 * time.Millisecond
+		for _, n := range names[:5] {
+			dnsbl.set(n, "127.0.1.4")
+		}
+		cfg := files.config()
+		cfg.DNSBL = dnsbl.check(t)
+		cfg.DNSBL.Concurrency = 8
+		f.clock.add(time.Hour)
+		run, _ := f.scan(cfg)
+		st := feedStat(run, "dnsbl:dbl")
+		if run.Status != tldguard.ScanOK || st == nil || st.Alarm != "" || st.Entries != 25 || st.Matched != 5 {
+			t.Fatalf("run %+v, stat %+v", run, st)
+		}
+		dnsbl.mu.Lock()
+		most := dnsbl.most
+		dnsbl.mu.Unlock()
+		if most < 2 || most > 8 {
+			t.Errorf("at most %d lookups in flight, want 2 to 8", most)
+		}
+		for _, n := range append(names, "bad.example") {
+			if a := dnsbl.queries(n); a != 1 {
+				t.Errorf("%s asked %d times, want 1", n, a)
+			}
+		}
 	})
 }
 

@@ -23,6 +23,7 @@ const defaultDNSBLRate = 10
 //	  resolver: 127.0.0.1:53          # the operator's own resolver
 //	  queries_per_second: 10          # default 10; 0 for no cap
 //	  max_names: 10000                # default 10000
+//	  concurrency: 16                 # lookups in flight at once; default 16
 //	  zones:
 //	    - dbl                         # Spamhaus DBL, feed "dnsbl:dbl"
 //	    - surbl                       # SURBL multi, feed "dnsbl:surbl"
@@ -60,6 +61,13 @@ func (d *cfgDecoder) dnsbl(n *yaml.Node, field string) *service.DNSBLCheck {
 				d.fail(n, f, "%q is not a positive whole number", n.Value)
 			}
 			check.MaxNames = v
+		},
+		"concurrency": func(n *yaml.Node, f string) {
+			v, err := strconv.Atoi(d.str(n, f))
+			if (err != nil || v < 1 || v > 1024) && d.err == nil {
+				d.fail(n, f, "%q is not a whole number from 1 to 1024", n.Value)
+			}
+			check.Concurrency = v
 		},
 		"zones": func(n *yaml.Node, f string) {
 			zonesNode = n

@@ -18,6 +18,7 @@ func TestParseConfigDNSBL(t *testing.T) {
   resolver: 127.0.0.1:5353
   queries_per_second: 0
   max_names: 500
+  concurrency: 4
   zones:
     - dbl
     - surbl
@@ -40,7 +41,7 @@ func TestParseConfigDNSBL(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := c.DNSBL
-	if d == nil || d.Client == nil || d.MaxNames != 500 || len(d.Lists) != 5 {
+	if d == nil || d.Client == nil || d.MaxNames != 500 || d.Concurrency != 4 || len(d.Lists) != 5 {
 		t.Fatalf("dnsbl %+v", d)
 	}
 	want := []string{"dbl=dbl.spamhaus.org", "surbl=multi.surbl.org", "dqs=key.dbl.dq.spamhaus.net",
@@ -138,6 +139,7 @@ func TestParseConfigDNSBLErrors(t *testing.T) {
 		{"dnsbl:\n  resolver: 127.0.0.1\n  zones: [dbl, {name: x, zone: dbl.spamhaus.org, like: dbl}]\n", `zone "dbl.spamhaus.org" is listed twice`},
 		{"dnsbl:\n  resolver: 127.0.0.1\n  zones: [dbl]\n  queries_per_second: -1\n", `line 4: dnsbl.queries_per_second: "-1" is not a rate`},
 		{"dnsbl:\n  resolver: 127.0.0.1\n  zones: [dbl]\n  max_names: 0\n", `line 4: dnsbl.max_names: "0" is not a positive whole number`},
+		{"dnsbl:\n  resolver: 127.0.0.1\n  zones: [dbl]\n  concurrency: 0\n", `line 4: dnsbl.concurrency: "0" is not a whole number from 1 to 1024`},
 		{"dnsbl:\n  resolver: 127.0.0.1\n  zones: [dbl]\n  max_name: 5\n", "line 4: dnsbl.max_name: unknown key"},
 		{"dnsbl:\n  resolver: '[::1'\n  zones: [dbl]\n", "dnsbl.resolver"},
 		{"dnsbl:\n  resolver: 127.0.0.1\n  zones:\n    - {name: x, zone: bl.example}\n", "line 4: dnsbl.zones[0]: say what the list's answers mean"},

@@ -74,6 +74,11 @@ type ZoneStat struct {
 	Lines    int64  `json:"lines"`
 	BadLines int64  `json:"bad_lines"`
 	Error    string `json:"error,omitempty"`
+	// Stale is set when the download failed and the run read the last
+	// good copy; Alarm then says when that copy was fetched and why the
+	// download failed.
+	Stale bool   `json:"stale,omitempty"`
+	Alarm string `json:"alarm,omitempty"`
 }
 
 // FeedStat is what a run read from one feed. Alarm is set when the feed

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -68,7 +69,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// cannot be had fails the run before anything is read.
 	paths := make([]string, len(cfg.Zones))
 	for i := range cfg.Zones {
-		path, apex, err := r.prepareZone(ctx, i)
+		path, apex, err := r.prepareZone(ctx, i, &res.Zones[i])
 		if err != nil {
 			res.Zones[i].Error = tldguard.ErrorMessage(err)
 			return res, zoneError(cfg.Zones[i], err)
@@ -148,7 +149,10 @@ func zoneError(z Zone, err error) error {
 }
 
 // prepareZone makes the zone file available locally and finds its apex.
-func (r *runner) prepareZone(ctx context.Context, i int) (path, apex string, err error) {
+// When a download fails, a last good copy younger than ZoneMaxAge is read
+// instead and st says so: a check a day late in its zone data is better
+// than no check, and the run's record shows which serial it read.
+func (r *runner) prepareZone(ctx context.Context, i int, st *tldguard.ZoneStat) (path, apex string, err error) {
 	z := r.cfg.Zones[i]
 	r.progress(Progress{Stage: StageFetch, Name: Redact(z.Source)})
 	path = strings.TrimPrefix(z.Source, "file://")
@@ -162,11 +166,19 @@ func (r *runner) prepareZone(ctx context.Context, i int) (path, apex string, err
 		if err != nil {
 			return "", "", err
 		}
-		// A zone that could not be downloaded fails the run, even with an
-		// older copy at hand: the check must say which zone it read.
 		got, err := src.Fetch(ctx)
 		if err != nil {
-			return "", "", err
+			maxAge := cmp.Or(r.cfg.ZoneMaxAge, DefaultZoneMaxAge)
+			age := r.cfg.Now().Sub(got.FetchedAt)
+			if got.Path == "" || maxAge < 0 || age > maxAge || ctx.Err() != nil {
+				if got.Path != "" && ctx.Err() == nil {
+					err = &tldguard.Error{Kind: tldguard.ErrorKind(err), Err: err, Message: fmt.Sprintf("%s (the last good copy, fetched %s, is older than %s)",
+						tldguard.ErrorMessage(err), got.FetchedAt.UTC().Format(time.RFC3339), maxAge)}
+				}
+				return "", "", err
+			}
+			st.Stale = true
+			st.Alarm = fmt.Sprintf("download failed, read the copy of %s: %s", got.FetchedAt.UTC().Format(time.RFC3339), tldguard.ErrorMessage(err))
 		}
 		path = got.Path
 	} else if fi, err := os.Stat(path); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tldguard/tldguard"
 	"github.com/tldguard/tldguard/feed"
@@ -187,7 +188,30 @@ func TestHTTPSources(t *testing.T) {
 	if len(res.Matches) != 2 || !res.Feeds[0].Stale || res.Feeds[0].Alarm == "" || res.FeedOK(0) {
 		t.Fatalf("stale run: feeds %+v, %d matches", res.Feeds, len(res.Matches))
 	}
-	// A zone that cannot be downloaded fails the run.
+	// A zone that cannot be downloaded is read from its last good copy,
+	// with an alarm, while that copy is younger than ZoneMaxAge...
+	cfg.Zones = []Zone{{Source: srv.URL + "/zones/test.zone?key=secret"}}
+	res, err = Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := res.Zones[0]; !z.Stale || !strings.Contains(z.Alarm, "download failed, read the copy of") || !strings.Contains(z.Alarm, "502") ||
+		z.Serial != 7 || z.Names == 0 || len(res.Matches) != 2 {
+		t.Fatalf("stale zone: %+v, %d matches", z, len(res.Matches))
+	}
+	// ...and fails the run once the copy is older, or when it is told not
+	// to read copies.
+	later := time.Now().Add(DefaultZoneMaxAge + time.Hour)
+	cfg.Now = func() time.Time { return later }
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "502") || !strings.Contains(err.Error(), "older than 72h") {
+		t.Fatalf("old copy: %v", err)
+	}
+	cfg.Now, cfg.ZoneMaxAge = nil, -1
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "502") {
+		t.Fatalf("copies refused: %v", err)
+	}
+	cfg.ZoneMaxAge = 0
+	// A zone that never downloaded fails the run.
 	cfg.Zones = []Zone{{Source: srv.URL + "/zones/test.zone"}}
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("zone server down: %v", err)

@@ -40,6 +40,9 @@ const (
 	// DefaultZoneMaxBytes caps one zone download (the largest gTLD zone,
 	// compressed, is a few GB).
 	DefaultZoneMaxBytes = 64 << 30
+	// DefaultZoneMaxAge is how old the last good copy of a zone may be
+	// for a check to read it when the download fails.
+	DefaultZoneMaxAge = 72 * time.Hour
 )
 
 // Zone names one zone file to check.
@@ -92,6 +95,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// FeedTimeout bounds one feed download (default: feed.Source's, 2m).
 	FeedTimeout time.Duration
+	// ZoneMaxAge is how old the last good copy of a zone URL may be for
+	// the check to read it when the download fails (default
+	// DefaultZoneMaxAge); the zone's stats then say so. A negative value
+	// never reads a copy: a failed download fails the check.
+	ZoneMaxAge time.Duration
 	// Now is the clock for the sources (default time.Now).
 	Now func() time.Time
 }

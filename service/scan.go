@@ -562,6 +562,11 @@ func (s *Service) finishScan(ctx context.Context, run *tldguard.ScanRun, res *sc
 			alarms[f.Name] = f.Alarm
 		}
 	}
+	for _, z := range run.Zones {
+		if z.Alarm != "" {
+			alarms["zone:"+z.Apex] = z.Alarm
+		}
+	}
 	serials := map[string]uint32{}
 	for _, z := range run.Zones {
 		serials[z.Apex] = z.Serial

@@ -141,6 +141,7 @@ func (c *Collector) Collect(ctx context.Context, w *metrics.Writer) error {
 	w.Family("tldguard_zone_check_names_checked", "gauge", "Names the last successful zone-check run checked.")
 	w.Family("tldguard_zone_check_findings", "gauge", "Names listed in the last successful zone-check run, by threat type.")
 	w.Family("tldguard_zone_check_feed_alarms", "gauge", "Feeds that looked broken in the last successful zone-check run.")
+	w.Family("tldguard_zone_check_stale_zones", "gauge", "Zones the last successful zone-check run read from an older copy because the download failed.")
 	if r := c.lastOK; r != nil {
 		w.Sample("tldguard_zone_check_last_success_timestamp_seconds", float64(r.FinishedAt.UnixMicro())/1e6)
 		w.Sample("tldguard_zone_check_names_checked", float64(r.NamesChecked))
@@ -154,6 +155,13 @@ func (c *Collector) Collect(ctx context.Context, w *metrics.Writer) error {
 			}
 		}
 		w.Sample("tldguard_zone_check_feed_alarms", float64(alarms))
+		var stale int64
+		for _, z := range r.Zones {
+			if z.Stale {
+				stale++
+			}
+		}
+		w.Sample("tldguard_zone_check_stale_zones", float64(stale))
 	}
 
 	// The durable jobs and the actions, from the jobs and actions tables.

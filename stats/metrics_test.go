@@ -47,12 +47,14 @@ func TestCollector(t *testing.T) {
 			`tldguard_zone_check_runs_total{status="failed"} 1`,
 			`tldguard_zone_check_new_findings_total 1`,
 			`tldguard_zone_check_names_checked 25`,
+			`tldguard_zone_check_stale_zones 0`,
 			`tldguard_zone_check_duration_seconds_bucket{le="600"} 4`,
 			`tldguard_zone_check_duration_seconds_count 4`,
 			"# TYPE tldguard_job_queue_depth gauge",
 			"# TYPE tldguard_actions_total gauge",
 		)
 		buildNovember(w)
+		w.staleZone = true
 		w.run("R4", 20*time.Minute, tldguard.ScanOK, 2, 1, day(time.November, 30, 5, 55))
 		want(scrape(),
 			`tldguard_reports_received_total{source="public",threat_type="spam"} 2`,
@@ -60,6 +62,7 @@ func TestCollector(t *testing.T) {
 			`tldguard_cases_open{priority="high",status="in_progress"} 1`,                 // C3 raised
 			`tldguard_zone_check_runs_total{status="ok"} 4`,
 			`tldguard_zone_check_new_findings_total 3`,
+			`tldguard_zone_check_stale_zones 1`,
 			`tldguard_zone_check_duration_seconds_bucket{le="600"} 4`,
 			`tldguard_zone_check_duration_seconds_bucket{le="1800"} 5`,
 		)

@@ -36,6 +36,8 @@ func day(month time.Month, d, hh, mm int) time.Time {
 // from, built through the real service and store in the order the events
 // happen (see buildWorld for the story of each case).
 type world struct {
+	staleZone bool // the next run reads zone test from an older copy
+
 	t     *testing.T
 	store tldguard.Store
 	svc   *service.Service
@@ -274,7 +276,7 @@ func (w *world) run(key string, started time.Duration, status tldguard.ScanStatu
 	w.t.Helper()
 	r := &tldguard.ScanRun{Trigger: "schedule", Node: "node-a", Status: status, StartedAt: at, FinishedAt: at.Add(started),
 		NewFindings: newFindings, NewCases: newCases,
-		Zones: []tldguard.ZoneStat{{Apex: "example", Names: 20}, {Apex: "test", Names: 5}}, NamesChecked: 25}
+		Zones: []tldguard.ZoneStat{{Apex: "example", Names: 20}, {Apex: "test", Names: 5, Stale: w.staleZone, Alarm: map[bool]string{true: "download failed"}[w.staleZone]}}, NamesChecked: 25}
 	if status == tldguard.ScanFailed {
 		r.Zones, r.NamesChecked, r.Error = nil, 0, "every feed failed"
 	}

@@ -267,7 +267,11 @@ func printRun(w io.Writer, r *tldguard.ScanRun, took time.Duration) {
 		if name == "" {
 			name = z.Source
 		}
-		fmt.Fprintf(tw, "  zone %s\tserial %d\t%s names\t%s records\t%s bad lines\t%s\n", name, z.Serial, count(z.Names), count(z.Records), count(z.BadLines), z.Error)
+		note := z.Error
+		if z.Alarm != "" {
+			note = "ALARM: " + z.Alarm
+		}
+		fmt.Fprintf(tw, "  zone %s\tserial %d\t%s names\t%s records\t%s bad lines\t%s\n", name, z.Serial, count(z.Names), count(z.Records), count(z.BadLines), note)
 	}
 	for _, f := range r.Feeds {
 		alarm := ""
@@ -431,6 +435,11 @@ func scanList(ctx context.Context, args []string, out, errOut io.Writer) error {
 			alarms := 0
 			for _, fd := range r.Feeds {
 				if fd.Alarm != "" {
+					alarms++
+				}
+			}
+			for _, z := range r.Zones {
+				if z.Alarm != "" {
 					alarms++
 				}
 			}

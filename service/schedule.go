@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tldguard/tldguard"
@@ -36,10 +37,36 @@ type Scheduler struct {
 	// most an hour).
 	RetryAfter time.Duration
 	Logger     *slog.Logger
+
+	mu   sync.Mutex
+	wake chan struct{} // Update's signal to a waiting Run
 }
 
-// Run runs checks when they are due until ctx ends.
-func (sc *Scheduler) Run(ctx context.Context) {
+// Update replaces the check and the interval of a running scheduler (a
+// configuration reloaded). A wait in progress is measured again at once;
+// a check in progress finishes with the configuration it started with.
+func (sc *Scheduler) Update(cfg ScanConfig, interval time.Duration) {
+	sc.mu.Lock()
+	sc.Config, sc.Interval = cfg, interval
+	w := sc.wakeLocked()
+	sc.mu.Unlock()
+	select {
+	case w <- struct{}{}:
+	default:
+	}
+}
+
+func (sc *Scheduler) wakeLocked() chan struct{} {
+	if sc.wake == nil {
+		sc.wake = make(chan struct{}, 1)
+	}
+	return sc.wake
+}
+
+// current returns the check, interval and retry wait in force.
+func (sc *Scheduler) current() (ScanConfig, time.Duration, time.Duration, chan struct{}) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
 	interval := sc.Interval
 	if interval <= 0 {
 		interval = DefaultScanInterval
@@ -48,22 +75,34 @@ func (sc *Scheduler) Run(ctx context.Context) {
 	if retry <= 0 {
 		retry = min(interval, time.Hour)
 	}
+	cfg := sc.Config
+	cfg.Trigger = "schedule"
+	return cfg, interval, retry, sc.wakeLocked()
+}
+
+// Run runs checks when they are due until ctx ends.
+func (sc *Scheduler) Run(ctx context.Context) {
 	log := sc.Logger
 	if log == nil {
 		log = sc.Service.log
 	}
-	cfg := sc.Config
-	cfg.Trigger = "schedule"
 	sys := tldguard.System(ctx, "scheduler")
 	for {
+		cfg, interval, retry, wake := sc.current()
 		due, err := sc.Service.NextScanDue(sys, interval, retry)
 		if err != nil {
 			log.Error("zone check: reading the last run failed", "err", err)
 			due = sc.Service.now().Add(scanBusyWait)
 		}
 		if wait := due.Sub(sc.Service.now()); wait > 0 {
-			if !sleep(ctx, min(wait, scanRecheck)) {
+			t := time.NewTimer(min(wait, scanRecheck))
+			select {
+			case <-ctx.Done():
+				t.Stop()
 				return
+			case <-t.C:
+			case <-wake:
+				t.Stop()
 			}
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,6 +25,7 @@ import (
 
 // checkScheduler is the zone check's scheduler running inside serve.
 type checkScheduler struct {
+	sched  *service.Scheduler
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -40,8 +42,8 @@ func (m *Main) startChecks() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	cs := &checkScheduler{cancel: cancel, done: make(chan struct{})}
 	sc := &service.Scheduler{Service: m.Service, Config: c.scanConfig("schedule"), Interval: c.Interval, Logger: m.Config.Logger}
+	cs := &checkScheduler{sched: sc, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(cs.done)
 		sc.Run(ctx)
@@ -57,6 +59,38 @@ func (m *Main) stopChecks() {
 		m.checks.cancel()
 		<-m.checks.done
 		m.checks = nil
+	}
+}
+
+// reloadChecks reads the config file again (SIGHUP) and gives the zone
+// check its new zones, feeds, schedule and blocklists: the next run uses
+// them, a run in progress finishes with the old ones. A file that does not
+// load changes nothing. The other sections (registry, mail, notices) take
+// effect at the next start, and the log says so when they changed.
+func (m *Main) reloadChecks() {
+	log := m.Config.Logger
+	if m.Config.LoadChecks == nil {
+		log.Warn("config reload: the server was started without a way to read its config file")
+		return
+	}
+	c, err := m.Config.LoadChecks()
+	if err != nil {
+		log.Error("config reload failed; the zone check keeps its configuration", "err", tldguard.ErrorMessage(err))
+		return
+	}
+	if old := m.Config.Checks; old != nil && c != nil && !reflect.DeepEqual(old.Registry, c.Registry) {
+		log.Warn("config reload: the registry section changed; it takes effect at the next start")
+	}
+	m.Config.Checks = c
+	if m.checks != nil && c != nil && len(c.Zones) > 0 && len(c.Feeds) > 0 {
+		m.checks.sched.Update(c.scanConfig("schedule"), c.Interval)
+		log.Info("config reloaded: zone check rescheduled", "every", c.Interval.String(), "zones", len(c.Zones), "feeds", len(c.Feeds))
+		return
+	}
+	m.stopChecks()
+	m.startChecks()
+	if m.checks == nil {
+		log.Info("config reloaded: no zone check scheduled")
 	}
 }
 

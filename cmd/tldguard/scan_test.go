@@ -394,6 +394,40 @@ func TestServeSchedulesChecks(t *testing.T) {
 		if full != 2 || notMod != 2 {
 			t.Errorf("downloads: %d full, %d not modified; want 2 and 2", full, notMod)
 		}
+
+		// SIGHUP with a broken file changes nothing; with a good one the
+		// next run uses the new feed and interval, no restart.
+		os.WriteFile(cfgPath, []byte("zones: [\n"), 0o644)
+		srv.cmd.Process.Signal(syscall.SIGHUP)
+		waitLog := func(what string) {
+			t.Helper()
+			for deadline := time.Now().Add(30 * time.Second); !strings.Contains(srv.output(), what); time.Sleep(50 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("no %q in the log:\n%s", what, srv.output())
+				}
+			}
+		}
+		waitLog("config reload failed")
+		cf.mu.Lock()
+		cf.files["/feeds/more.txt"] = "https://xn--bcher-kva.example/x\n"
+		cf.mu.Unlock()
+		os.WriteFile(cfgPath, []byte(fmt.Sprintf("zones:\n  - source: %s/zones/example.zone.txt\n    apex: example\nfeeds:\n  - name: phish\n    format: openphish\n    source: %s/feeds/phish.txt\n  - name: more\n    format: openphish\n    source: %s/feeds/more.txt\nscan:\n  interval: 1s\n  cache_dir: %s\n",
+			hs.URL, hs.URL, hs.URL, filepath.Join(filepath.Dir(cfgPath), "cache"))), 0o644)
+		srv.cmd.Process.Signal(syscall.SIGHUP)
+		waitLog("zone check rescheduled")
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			runs = list(srv)
+			if len(runs) > 2 && runs[0]["status"] != "running" && runs[0]["trigger"] == "schedule" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no scheduled run after the reload: %v\n%s", runs, srv.output())
+			}
+		}
+		feeds, _ := runs[0]["feeds"].([]any)
+		if runs[0]["status"] != "ok" || len(feeds) != 2 || runs[0]["findings"] != 3.0 {
+			t.Errorf("run after the reload: %v", runs[0])
+		}
 		srv.stop(t, syscall.SIGTERM)
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/tldguard/tldguard"
@@ -35,8 +37,10 @@ type Config struct {
 	PolicyFile string
 	SMTP       *smtpConfig // the e-mail intake (mail.go); nil leaves it off
 	// Checks are the zone check's zones, feeds and schedule from the
-	// config file (config.go); nil leaves the scheduler off.
-	Checks *checkConfig
+	// config file (config.go); nil leaves the scheduler off. LoadChecks
+	// reads the file again, for a reload (SIGHUP); nil for none.
+	Checks     *checkConfig
+	LoadChecks func() (*checkConfig, error)
 	// MetricsAddr is the address of the Prometheus /metrics listener
 	// (stats.go); "" leaves it off. Transparency publishes the public
 	// transparency report.
@@ -192,6 +196,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 // config returns the server configuration the flags describe.
 func (f *serveFlags) config(store engine, log *slog.Logger) Config {
 	return Config{Store: store, Addr: f.addr, Logger: log, RateLimit: f.rateLimit, RateBurst: f.rateBurst, SMTP: f.smtp.config(), PolicyFile: f.policyFile, Checks: f.checks,
+		LoadChecks:  func() (*checkConfig, error) { return f.loadCheckConfig(f.configFile) },
 		MetricsAddr: f.metricsAddr, Transparency: f.transparency, Notices: f.notices.config(f.data)}
 }
 
@@ -242,7 +247,17 @@ func serveUntilDone(ctx context.Context, m *Main, out io.Writer, ready func(addr
 		fmt.Fprintf(out, "tldguard listening on http://%s\n", addr)
 	}
 	m.printSMTP(out)
-	<-ctx.Done()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for ctx.Err() == nil {
+		select {
+		case <-hup:
+			m.Config.Logger.Info("SIGHUP: reloading the config file")
+			m.reloadChecks()
+		case <-ctx.Done():
+		}
+	}
 	m.Config.Logger.Info("tldguard shutting down")
 	return m.Close()
 }

@@ -133,6 +133,13 @@ type Tx interface {
 	// ActiveFinding returns the finding for (domain, feed, threat) that is
 	// not delisted.
 	ActiveFinding(domain, feed string, threat ThreatType) (*Finding, error)
+	// ActiveFindingsOn returns the active findings on any of domains, of
+	// every feed and threat, in no particular order.
+	ActiveFindingsOn(domains []string) ([]*Finding, error)
+	// SeeFindings sets LastSeen to at and LastRunID to runID on the
+	// findings ids in one statement and returns how many it changed: a
+	// zone check's findings seen again, unchanged.
+	SeeFindings(ids []int64, runID int64, at time.Time) (int64, error)
 	InsertFinding(f *Finding) error // sets ID
 	// UpdateFinding writes URLs, Compromised, CaseID, LastSeen, LastRunID
 	// and DelistedAt.

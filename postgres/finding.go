@@ -33,6 +33,27 @@ func (t *tx) ActiveFinding(domain, feed string, threat tldguard.ThreatType) (*tl
 	return f, nil
 }
 
+// ActiveFindingsOn returns the active findings on any of domains.
+func (t *tx) ActiveFindingsOn(domains []string) ([]*tldguard.Finding, error) {
+	if len(domains) == 0 {
+		return nil, nil
+	}
+	rows, _ := t.tx.Query(t.ctx, `SELECT `+findingColumns+` FROM findings
+		WHERE domain = ANY($1) AND delisted_at IS NULL`, domains)
+	fs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*tldguard.Finding, error) { return scanFinding(r) })
+	return emptyNil(fs), t.fail(err, "findings")
+}
+
+// SeeFindings sets last_seen and last_run_id on the findings ids.
+func (t *tx) SeeFindings(ids []int64, runID int64, at time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	tag, err := t.exec("findings", `UPDATE findings SET last_seen = $2, last_run_id = $3 WHERE id = ANY($1)`,
+		ids, ts(at), nullID(runID))
+	return tag.RowsAffected(), err
+}
+
 // InsertFinding stores f and sets f.ID. ECONFLICT when f is active and an
 // active finding for its (domain, feed, threat) is stored (ON CONFLICT keeps
 // the transaction usable); ENOTFOUND when its case or run is missing.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,8 +26,11 @@ const (
 	// scanLeaseTTL is how long the lease outlives a node that stops
 	// without releasing it; a running check renews it every quarter.
 	scanLeaseTTL = 2 * time.Minute
-	// scanBatch is how many matches one recording transaction carries.
-	scanBatch = 100
+	// scanBatch is how many new findings (each a report, maybe a case)
+	// one recording transaction carries; scanSeenBatch bounds the matches
+	// of one, most of them findings seen again, which cost a row each.
+	scanBatch     = 100
+	scanSeenBatch = 5000
 	// feedReporterPrefix names the reporter account of each feed.
 	feedReporterPrefix = "feed:"
 )
@@ -240,16 +244,64 @@ func (s *Service) registered(ctx context.Context, name string) (bool, error) {
 	return false, err
 }
 
-// recordMatches records the matches in batches, each one transaction.
+// findingKey names an active finding.
+type findingKey struct {
+	domain, feed string
+	threat       tldguard.ThreatType
+}
+
+// activeFindings returns the active findings on the matches' names.
+func activeFindings(tx tldguard.Tx, ms []scan.Match) (map[findingKey]*tldguard.Finding, error) {
+	domains := make([]string, 0, len(ms))
+	for i, m := range ms {
+		if i == 0 || m.Domain != ms[i-1].Domain {
+			domains = append(domains, m.Domain)
+		}
+	}
+	fs, err := tx.ActiveFindingsOn(domains)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[findingKey]*tldguard.Finding, len(fs))
+	for _, f := range fs {
+		out[findingKey{f.Domain, f.Feed, f.ThreatType}] = f
+	}
+	return out, nil
+}
+
+// recordMatches records the matches in transactions of at most scanBatch
+// new findings and scanSeenBatch matches: a daily run, whose findings
+// exist, updates them in bulk, a few transactions in all.
 func (s *Service) recordMatches(ctx context.Context, run *tldguard.ScanRun, res *scan.Result, progress func(scan.Progress)) ([]Match, error) {
 	out := make([]Match, 0, len(res.Matches))
 	reporters := map[string]*tldguard.Reporter{} // by feed, once committed
 	if progress != nil {
 		progress(scan.Progress{Stage: scan.StageRecord, Total: int64(len(res.Matches))})
 	}
-	for start := 0; start < len(res.Matches); start += scanBatch {
-		batch := res.Matches[start:min(start+scanBatch, len(res.Matches))]
-		regs, err := s.newRegistrations(ctx, batch)
+	look := scanBatch // how far the next batch looks ahead
+	for start := 0; start < len(res.Matches); {
+		chunk := res.Matches[start:min(start+look, len(res.Matches))]
+		var active map[findingKey]*tldguard.Finding
+		err := s.store.Read(ctx, func(tx tldguard.Tx) error {
+			var err error
+			active, err = activeFindings(tx, chunk)
+			return err
+		})
+		if err != nil {
+			return out, err
+		}
+		// The batch ends before its scanBatch+1-th new finding.
+		n, fresh := 0, 0
+		for ; n < len(chunk); n++ {
+			if m := chunk[n]; active[findingKey{m.Domain, m.Feed, m.Threat}] == nil {
+				if fresh == scanBatch {
+					break
+				}
+				fresh++
+			}
+		}
+		batch := chunk[:n]
+		regs, err := s.newRegistrations(ctx, batch, active)
 		if err != nil {
 			return out, err
 		}
@@ -258,21 +310,25 @@ func (s *Service) recordMatches(ctx context.Context, run *tldguard.ScanRun, res 
 		var created map[string]*tldguard.Reporter
 		err = s.store.Write(ctx, func(tx tldguard.Tx) error {
 			got, created = got[:0], map[string]*tldguard.Reporter{} // the body may run again
-			seen := 0
+			cur, err := activeFindings(tx, batch)
+			if err != nil {
+				return err
+			}
+			var seen []int64 // unchanged: updated in one statement
+			nSeen := 0
 			for _, m := range batch {
-				f, err := tx.ActiveFinding(m.Domain, m.Feed, m.Threat)
-				switch tldguard.ErrorKind(err) {
-				case "":
-					f.URLs, f.Compromised, f.LastSeen, f.LastRunID = m.URLs, m.Compromised, now, run.ID
-					if err := tx.UpdateFinding(f); err != nil {
-						return err
+				if f := cur[findingKey{m.Domain, m.Feed, m.Threat}]; f != nil {
+					nSeen++
+					if slices.Equal(f.URLs, m.URLs) && f.Compromised == m.Compromised {
+						seen = append(seen, f.ID)
+					} else {
+						f.URLs, f.Compromised, f.LastSeen, f.LastRunID = m.URLs, m.Compromised, now, run.ID
+						if err := tx.UpdateFinding(f); err != nil {
+							return err
+						}
 					}
 					got = append(got, Match{Match: m, FindingID: f.ID, CaseID: f.CaseID})
-					seen++
 					continue
-				case tldguard.ENOTFOUND:
-				default:
-					return err
 				}
 				rep, err := s.feedReporter(ctx, tx, m.Feed, reporters, created, now)
 				if err != nil {
@@ -284,11 +340,14 @@ func (s *Service) recordMatches(ctx context.Context, run *tldguard.ScanRun, res 
 				}
 				got = append(got, mt)
 			}
-			if seen == 0 {
+			if _, err := tx.SeeFindings(seen, run.ID, now); err != nil {
+				return err
+			}
+			if nSeen == 0 {
 				return nil
 			}
 			return tx.AppendEvent(event(ctx, now, "scan.findings_seen", 0, fmt.Sprintf("scan:%d", run.ID), map[string]any{
-				"run_id": run.ID, "findings": seen,
+				"run_id": run.ID, "findings": nSeen,
 			}))
 		})
 		if err != nil {
@@ -309,6 +368,13 @@ func (s *Service) recordMatches(ctx context.Context, run *tldguard.ScanRun, res 
 		if progress != nil {
 			progress(scan.Progress{Stage: scan.StageRecord, Count: int64(len(out)), Total: int64(len(res.Matches))})
 		}
+		start += n
+		// Mostly findings seen again: look further ahead next time.
+		if fresh*2 < n {
+			look = min(look*4, scanSeenBatch)
+		} else {
+			look = scanBatch
+		}
 	}
 	if progress != nil {
 		progress(scan.Progress{Stage: scan.StageRecord, Done: true, Count: int64(len(out)), Total: int64(len(res.Matches))})
@@ -320,28 +386,10 @@ func (s *Service) recordMatches(ctx context.Context, run *tldguard.ScanRun, res 
 // have no active finding yet (the ones that may open cases), before the
 // write transaction. A name the zone delegates but the registry does not
 // know is still registered: it gets a registration without a registrar.
-func (s *Service) newRegistrations(ctx context.Context, batch []scan.Match) (map[string]*tldguard.Registration, error) {
-	fresh := map[string]bool{}
-	err := s.store.Read(ctx, func(tx tldguard.Tx) error {
-		clear(fresh)
-		for _, m := range batch {
-			_, err := tx.ActiveFinding(m.Domain, m.Feed, m.Threat)
-			switch tldguard.ErrorKind(err) {
-			case tldguard.ENOTFOUND:
-				fresh[m.Domain] = true
-			case "":
-			default:
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) newRegistrations(ctx context.Context, batch []scan.Match, active map[findingKey]*tldguard.Finding) (map[string]*tldguard.Registration, error) {
 	regs := map[string]*tldguard.Registration{}
 	for _, m := range batch {
-		if !fresh[m.Domain] || regs[m.Domain] != nil {
+		if active[findingKey{m.Domain, m.Feed, m.Threat}] != nil || regs[m.Domain] != nil {
 			continue
 		}
 		reg, err := s.registry.Lookup(ctx, m.Domain)

@@ -577,3 +577,68 @@ func TestSchedulerNotDue(t *testing.T) {
 		}
 	})
 }
+
+// TestRecordManyMatches: 250 names open 250 cases over several
+// transactions; the next run sees them again in bulk (last seen and run
+// moved on every one, the one whose URLs changed rewritten), creates
+// nothing, and counts them in its findings_seen events.
+func TestRecordManyMatches(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, store tldguard.Store) {
+		f := newFixture(t, store)
+		files := newScanFiles(t)
+		var zone, phish strings.Builder
+		zone.WriteString(scanZone)
+		const n = 250
+		for i := range n {
+			fmt.Fprintf(&zone, "n%03d.example.\t86400\tin\tns\tns1.host.test.\n", i)
+			fmt.Fprintf(&phish, "http://n%03d.example/login\n", i)
+		}
+		files.write(files.zone, zone.String())
+		files.write(files.phish, phish.String())
+		files.write(files.mal, urlhausHeader+urlhausRow(1, "http://elsewhere.com/x.exe"))
+		cfg := files.config()
+
+		f.clock.add(time.Hour)
+		run1, ms1 := f.scan(cfg)
+		if run1.Status != tldguard.ScanOK || run1.NewFindings != n || run1.NewCases != n || len(ms1) != n {
+			t.Fatalf("first run: %+v, %d matches", run1, len(ms1))
+		}
+		// One name gains a URL.
+		files.write(files.phish, phish.String()+"http://n007.example/other\n")
+		f.clock.add(time.Hour)
+		reports := f.reportCount()
+		run2, ms2 := f.scan(cfg)
+		if run2.NewFindings != 0 || run2.NewCases != 0 || run2.Delisted != 0 || len(ms2) != n || f.reportCount() != reports {
+			t.Fatalf("second run: %+v, %d matches, reports %d -> %d", run2, len(ms2), reports, f.reportCount())
+		}
+		all := f.findings(tldguard.FindingFilter{Feed: "openphish", Active: true})
+		if len(all) != n {
+			t.Fatalf("%d active findings, want %d", len(all), n)
+		}
+		for k, fd := range all {
+			if fd.LastRunID != run2.ID || !fd.LastSeen.After(fd.FirstSeen) {
+				t.Fatalf("%s not seen again: %+v", k, fd)
+			}
+		}
+		if got := all["n007.example/openphish/phishing"].URLs; len(got) != 2 {
+			t.Errorf("n007's URLs %q, want the new one too", got)
+		}
+		seen := 0
+		for _, e := range f.events("scan.findings_seen") {
+			var d struct {
+				RunID    int64 `json:"run_id"`
+				Findings int   `json:"findings"`
+			}
+			if err := json.Unmarshal(e.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			if d.RunID == run2.ID {
+				seen += d.Findings
+			}
+		}
+		if seen != n {
+			t.Errorf("findings_seen events of run 2 count %d, want %d", seen, n)
+		}
+		f.verify()
+	})
+}

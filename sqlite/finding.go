@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -37,6 +38,48 @@ func (t *tx) ActiveFinding(domain, feed string, threat tldguard.ThreatType) (*tl
 		return nil, dbError(err, "active finding")
 	}
 	return f, nil
+}
+
+// ActiveFindingsOn returns the active findings on any of domains. The
+// list travels as one JSON parameter, so the statement is the same for
+// any number of names (and stays prepared).
+func (t *tx) ActiveFindingsOn(domains []string) ([]*tldguard.Finding, error) {
+	if len(domains) == 0 {
+		return nil, nil
+	}
+	rows, err := t.query("SELECT "+findingColumns+` FROM findings
+		WHERE domain IN (SELECT value FROM json_each(?)) AND delisted_at = 0`, jsonList(domains))
+	if err != nil {
+		return nil, dbError(err, "findings")
+	}
+	defer rows.Close()
+	var out []*tldguard.Finding
+	for rows.Next() {
+		f, err := scanFinding(rows)
+		if err != nil {
+			return nil, dbError(err, "finding")
+		}
+		out = append(out, f)
+	}
+	return out, dbError(rows.Err(), "findings")
+}
+
+// SeeFindings sets last_seen and last_run_id on the findings ids.
+func (t *tx) SeeFindings(ids []int64, runID int64, at time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return 0, tldguard.Internal(err, "SeeFindings")
+	}
+	res, err := t.exec(`UPDATE findings SET last_seen = ?, last_run_id = ?
+		WHERE id IN (SELECT value FROM json_each(?))`, micros(at), nullID(runID), string(b))
+	if err != nil {
+		return 0, findingError(err)
+	}
+	n, err := res.RowsAffected()
+	return n, dbError(err, "findings")
 }
 
 // InsertFinding stores f and sets f.ID. ECONFLICT when f is active and an

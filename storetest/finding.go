@@ -18,6 +18,55 @@ var findingTests = []test{
 	{"DelistFindings", testDelistFindings},
 	{"List", testListFindings},
 	{"MissingReferences", testFindingMissingReferences},
+	{"ActiveOnAndSee", testFindingsActiveOnAndSee},
+}
+
+// testFindingsActiveOnAndSee: ActiveFindingsOn returns exactly the active
+// findings on the names asked, of any feed and threat; SeeFindings moves
+// last seen and last run on the ids given and nothing else.
+func testFindingsActiveOnAndSee(t *testing.T, s tldguard.Store) {
+	run := mustInsertScanRun(t, s, newScanRun(0))
+	a1 := mustInsertFinding(t, s, newFinding("a.example", "urlhaus", tldguard.ThreatMalware))
+	a2 := mustInsertFinding(t, s, newFinding("a.example", "openphish", tldguard.ThreatPhishing))
+	b := mustInsertFinding(t, s, newFinding("b.example", "urlhaus", tldguard.ThreatMalware))
+	gone := newFinding("c.example", "urlhaus", tldguard.ThreatMalware)
+	gone.DelistedAt = at(5)
+	mustInsertFinding(t, s, gone)
+	other := mustInsertFinding(t, s, newFinding("d.example", "urlhaus", tldguard.ThreatMalware))
+	byID := func(fs []*tldguard.Finding) []*tldguard.Finding {
+		return slices.SortedFunc(slices.Values(fs), func(x, y *tldguard.Finding) int { return cmp.Compare(x.ID, y.ID) })
+	}
+	read(t, s, func(tx tldguard.Tx) error {
+		got, err := tx.ActiveFindingsOn([]string{"a.example", "c.example", "b.example", "nothing.example", "a.example"})
+		if err != nil {
+			return err
+		}
+		wantEqual(t, "ActiveFindingsOn", byID(got), []*tldguard.Finding{a1, a2, b})
+		none, err := tx.ActiveFindingsOn(nil)
+		if err != nil || len(none) != 0 {
+			t.Errorf("ActiveFindingsOn(nil) = %v, %v", none, err)
+		}
+		return nil
+	})
+	var n int64
+	write(t, s, func(tx tldguard.Tx) error {
+		var err error
+		n, err = tx.SeeFindings([]int64{a2.ID, b.ID, 1 << 40}, run.ID, at(30))
+		return err
+	})
+	if n != 2 {
+		t.Errorf("SeeFindings changed %d findings, want 2", n)
+	}
+	a2.LastSeen, a2.LastRunID = at(30), run.ID
+	b.LastSeen, b.LastRunID = at(30), run.ID
+	wantEqual(t, "after SeeFindings", byID(listFindings(t, s, tldguard.FindingFilter{Active: true})), []*tldguard.Finding{a1, a2, b, other})
+	write(t, s, func(tx tldguard.Tx) error {
+		n, err := tx.SeeFindings(nil, run.ID, at(40))
+		if err != nil || n != 0 {
+			t.Errorf("SeeFindings(nil) = %d, %v", n, err)
+		}
+		return nil
+	})
 }
 
 // newFinding returns an active finding with every field set but CaseID,

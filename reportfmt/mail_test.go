@@ -471,8 +471,10 @@ func BenchmarkDecodeMailLarge(b *testing.B) {
 // TestMailPathological feeds inputs built to make a careless reader take
 // quadratic time. Timings are never asserted on their own (machines are
 // shared and noisy): each input is read at two sizes in the same run, and
-// four times the input must cost well under sixteen times the time (the
-// quadratic ratio); linear reading costs about four.
+// eight times the input must cost well under 64 times the time (the
+// quadratic ratio). Linear reading costs about eight, up to twenty under
+// the race detector when the larger input leaves the caches; the bound is
+// 32.
 func TestMailPathological(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds large inputs")
@@ -491,7 +493,7 @@ func TestMailPathological(t *testing.T) {
 				strings.Repeat(" more\n", k<<8) + "--b--\n"
 		},
 		"Authentication-Results": func(k int) string {
-			return "Authentication-Results: mx.test" + strings.Repeat("; dkim=pass header.d=a.example (c (d))", k*6) + "\n\nx\n"
+			return "Authentication-Results: mx.test" + strings.Repeat("; dkim=pass header.d=a.example (c (d))", k*2) + "\n\nx\n"
 		},
 		"many parts": func(k int) string {
 			return head + "Content-Type: multipart/mixed; boundary=b\n\n" + strings.Repeat("--b\n\nx\n", k<<7) + "--b--\n"
@@ -499,24 +501,31 @@ func TestMailPathological(t *testing.T) {
 	}
 	for name, build := range tests {
 		t.Run(name, func(t *testing.T) {
-			cost := func(raw string) time.Duration {
-				best := time.Duration(1<<63 - 1)
-				for range 3 {
-					start := time.Now()
-					m, err := DecodeMail([]byte(raw), MailLimits{InScope: testInScope})
-					if err != nil {
-						t.Fatal(err)
-					}
-					best = min(best, time.Since(start))
-					if err := mailInvariants(m, MailLimits{}.withDefaults()); err != nil {
-						t.Fatal(err)
-					}
+			once := func(raw string) time.Duration {
+				runtime.GC() // each read starts from a clean heap
+				start := time.Now()
+				m, err := DecodeMail([]byte(raw), MailLimits{InScope: testInScope})
+				took := time.Since(start)
+				if err != nil {
+					t.Fatal(err)
 				}
-				return max(best, time.Microsecond)
+				if err := mailInvariants(m, MailLimits{}.withDefaults()); err != nil {
+					t.Fatal(err)
+				}
+				return took
 			}
-			small, large := cost(build(200)), cost(build(800))
-			if ratio := float64(large) / float64(small); ratio > 10 {
-				t.Errorf("4x the input took %.1fx the time (%v vs %v): reading is not linear", ratio, large, small)
+			// The best of five of each, taken in turns, so that a pause
+			// of the machine (or of the collector) is not read as cost.
+			sIn, lIn := build(100), build(800)
+			small, large := time.Duration(1<<63-1), time.Duration(1<<63-1)
+			for range 5 {
+				small, large = min(small, once(sIn)), min(large, once(lIn))
+			}
+			small = max(small, time.Microsecond)
+			ratio := float64(large) / float64(small)
+			t.Logf("8x the input: %.1fx the time (%v vs %v)", ratio, large, small)
+			if ratio > 32 {
+				t.Errorf("8x the input took %.1fx the time (%v vs %v): reading is not linear", ratio, large, small)
 			}
 		})
 	}

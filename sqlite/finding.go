@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -47,21 +48,8 @@ func (t *tx) ActiveFindingsOn(domains []string) ([]*tldguard.Finding, error) {
 	if len(domains) == 0 {
 		return nil, nil
 	}
-	rows, err := t.query("SELECT "+findingColumns+` FROM findings
-		WHERE domain IN (SELECT value FROM json_each(?)) AND delisted_at = 0`, jsonList(domains))
-	if err != nil {
-		return nil, dbError(err, "findings")
-	}
-	defer rows.Close()
-	var out []*tldguard.Finding
-	for rows.Next() {
-		f, err := scanFinding(rows)
-		if err != nil {
-			return nil, dbError(err, "finding")
-		}
-		out = append(out, f)
-	}
-	return out, dbError(rows.Err(), "findings")
+	return collectFindings(t.query("SELECT "+findingColumns+` FROM findings
+		WHERE domain IN (SELECT value FROM json_each(?)) AND delisted_at = 0`, jsonList(domains)))
 }
 
 // SeeFindings sets last_seen and last_run_id on the findings ids.
@@ -170,7 +158,11 @@ func (t *tx) ListFindings(f tldguard.FindingFilter) ([]*tldguard.Finding, error)
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := t.query(q+" ORDER BY id DESC LIMIT ?", append(args, limit(f.Limit))...)
+	return collectFindings(t.query(q+" ORDER BY id DESC LIMIT ?", append(args, limit(f.Limit))...))
+}
+
+// collectFindings reads the findings a query returned.
+func collectFindings(rows *sql.Rows, err error) ([]*tldguard.Finding, error) {
 	if err != nil {
 		return nil, dbError(err, "findings")
 	}

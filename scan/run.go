@@ -313,7 +313,10 @@ func (r *runner) readAll(ctx context.Context, set *tldSet, paths []string, res *
 			for spare() {
 			}
 		}
-		abort = stop
+		abort = func() {
+			cancelFeeds() // a fetch the coroutine is in, or would start, fails at once
+			stop()
+		}
 	} else {
 		done := make(chan struct{})
 		go func() {
@@ -473,8 +476,16 @@ func (p *pendingNames) drain(max int, fn func([]byte) bool) bool {
 func (r *runner) readFeeds(ctx context.Context, set *tldSet, res *Result, par int, pause func() bool) (*index, error) {
 	parts := make([]*feedIndex, len(r.cfg.Feeds))
 	if pause != nil {
+		stopped := false
+		once := func() bool { // once told to stop, stay stopped
+			stopped = stopped || !pause()
+			return !stopped
+		}
 		for i := range r.cfg.Feeds {
-			parts[i] = r.readFeed(ctx, i, set, &res.Feeds[i], pause)
+			if stopped {
+				return nil, errPaused
+			}
+			parts[i] = r.readFeed(ctx, i, set, &res.Feeds[i], once)
 		}
 	} else {
 		sem := make(chan struct{}, par)

@@ -76,6 +76,26 @@ func TestCheckFails(t *testing.T) {
 	broken := writeFile(t, dir, "broken.zone", junk.String())
 	noSOA := writeFile(t, dir, "nosoa.zone", "bad.example.\t86400\tin\tns\tns1.host.test.\n")
 	emptyFeed := writeFile(t, dir, "empty.txt", "# nothing\n")
+	// Compressed, the feeds are read in the parser's spare time: a zone
+	// that fails must stop them too.
+	gz := func(src string) string {
+		dst := src + ".gz"
+		gzipTo(t, src, dst)
+		return dst
+	}
+	brokenGz, zGz := gz(broken), gz(z)
+	var many strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&many, "http://h%d.other.test/x\n", i)
+	}
+	bigFeed := writeFile(t, dir, "big.txt", many.String())
+	var clean strings.Builder
+	clean.WriteString(smallZone)
+	for i := range 20000 {
+		fmt.Fprintf(&clean, "n%d.example.\t86400\tin\tns\tns1.host.test.\n", i)
+	}
+	b, _ := os.ReadFile(gz(writeFile(t, dir, "clean.zone", clean.String())))
+	truncGz := writeFile(t, dir, "trunc.zone.gz", string(b[:len(b)/2]))
 	for _, tc := range []struct {
 		name  string
 		zones []Zone
@@ -89,6 +109,9 @@ func TestCheckFails(t *testing.T) {
 		{"other zone's apex", []Zone{{Source: z, Apex: "test"}}, []Feed{listFeed("f", feedPath)}, "no SOA record for test", tldguard.EUNPROCESSABLE},
 		{"every feed failed", []Zone{{Source: z}}, []Feed{listFeed("a", emptyFeed), listFeed("b", filepath.Join(dir, "none.txt"))}, "every feed failed", tldguard.EUNAVAILABLE},
 		{"no zones", nil, []Feed{listFeed("f", feedPath)}, "no zone", tldguard.EINVALID},
+		{"bad-line ratio, gzip", []Zone{{Source: brokenGz, Apex: "example"}}, []Feed{listFeed("f", feedPath), listFeed("big", bigFeed)}, "malformed", tldguard.EINVALID},
+		{"truncated gzip", []Zone{{Source: truncGz, Apex: "example"}}, []Feed{listFeed("big", bigFeed), listFeed("f", feedPath)}, "gzip", tldguard.EINVALID},
+		{"every feed failed, gzip", []Zone{{Source: zGz}}, []Feed{listFeed("a", emptyFeed), listFeed("b", filepath.Join(dir, "none.txt"))}, "every feed failed", tldguard.EUNAVAILABLE},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Run(context.Background(), Config{TLDs: []string{"example"}, Zones: tc.zones, Feeds: tc.feeds})

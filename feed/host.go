@@ -163,45 +163,68 @@ func allDigits(s string) bool {
 // is for splitHost to read.
 func plainHost(v []byte) ([]byte, bool) {
 	rest := v
-	if i := bytes.Index(v, []byte("://")); i >= 0 {
+	if i := bytes.IndexByte(v, ':'); i >= 0 && len(v) > i+2 && v[i+1] == '/' && v[i+2] == '/' {
 		if !validScheme(v[:i]) {
 			return nil, false
 		}
 		rest = v[i+3:]
+	} else if i >= 0 && bytes.Contains(v[i+1:], []byte("://")) {
+		return nil, false // splitHost looks for the first "://", wherever it is
 	} else if len(v) >= 2 && v[0] == '/' && v[1] == '/' {
 		rest = v[2:]
 	}
-	end, port := len(rest), -1
-	digitsDots := true
-scan:
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		switch {
-		case c == '/' || c == '?' || c == '#' || c == '\\':
-			end = i
-			break scan
-		case port >= 0:
-			if c < '0' || c > '9' {
+	// One table lookup a byte: the host's characters, then where it ends.
+	i, letters := 0, false
+	for ; i < len(rest); i++ {
+		k := hostByte[rest[i]]
+		if k != hbDigitDot && k != hbLetter {
+			break
+		}
+		letters = letters || k == hbLetter
+	}
+	host := rest[:i]
+	if i < len(rest) {
+		switch hostByte[rest[i]] {
+		case hbEnd:
+		case hbColon: // a port: digits up to the end of the authority
+			j := i + 1
+			for j < len(rest) && hostByte[rest[j]] == hbDigitDot && rest[j] != '.' {
+				j++
+			}
+			if j < len(rest) && hostByte[rest[j]] != hbEnd {
 				return nil, false
 			}
-		case c == ':':
-			port = i
-		case '0' <= c && c <= '9', c == '.':
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '-', c == '_':
-			digitsDots = false
 		default:
 			return nil, false
 		}
 	}
-	host := rest[:end]
-	if port >= 0 {
-		host = rest[:port]
-	}
-	if len(host) == 0 || digitsDots {
+	if len(host) == 0 || !letters {
 		return nil, false
 	}
 	return host, true
 }
+
+// The classes of hostByte.
+const (
+	hbOther    = iota // anything a plain host does not hold
+	hbLetter          // letters, '-' and '_'
+	hbDigitDot        // digits and '.'
+	hbColon           // before a port
+	hbEnd             // '/', '?', '#' and '\\' end the authority
+)
+
+var hostByte = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = hbLetter, hbLetter
+	}
+	t['-'], t['_'] = hbLetter, hbLetter
+	for c := '0'; c <= '9'; c++ {
+		t[c] = hbDigitDot
+	}
+	t['.'], t[':'] = hbDigitDot, hbColon
+	t['/'], t['?'], t['#'], t['\\'] = hbEnd, hbEnd, hbEnd, hbEnd
+	return t
+}()
 
 // trimSpace trims ASCII white space; feeds are ASCII-framed and
 // strings.TrimSpace's Unicode tables are slower on the hot path.

@@ -214,9 +214,12 @@ func readCSV(r io.Reader, lay *csvLayout, lim Limits, st *Stats,
 			st.bad(&lim, lr.line, lr.off, fmt.Sprintf("line longer than %d bytes", lim.MaxLineBytes))
 			continue
 		}
-		t := bytes.TrimLeft(line, " \t")
-		if len(bytes.TrimRight(t, " \t")) == 0 {
-			continue
+		t := line
+		for len(t) > 0 && (t[0] == ' ' || t[0] == '\t') {
+			t = t[1:]
+		}
+		if len(t) == 0 {
+			continue // blank
 		}
 		isComment := lay.comment != "" && bytes.HasPrefix(t, []byte(lay.comment))
 		if cols == nil {

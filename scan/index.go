@@ -113,6 +113,7 @@ func (x *feedIndex) skipped() int64 { return x.outside + x.invalid + x.ips }
 type tldSet struct {
 	suffixes *dnsname.Suffixes
 	last     map[string]struct{} // the last label of each TLD
+	few      []string            // the same, when there are few: compared in turn
 	maxLast  int
 }
 
@@ -126,6 +127,11 @@ func newTLDSet(tlds []string) (*tldSet, error) {
 		l := t[strings.LastIndexByte(t, '.')+1:]
 		s.last[l] = struct{}{}
 		s.maxLast = max(s.maxLast, len(l))
+	}
+	if len(s.last) <= 8 {
+		for l := range s.last {
+			s.few = append(s.few, l)
+		}
 	}
 	return s, nil
 }
@@ -156,6 +162,15 @@ func mayHold[T string | []byte](s *tldSet, host T) bool {
 		// IDN or hold odd bytes that normalising would change.
 		return !plainLabel(l)
 	}
+	if s.few != nil {
+		// Most hosts' last label differs in length from every TLD's.
+		for _, t := range s.few {
+			if len(t) == len(l) && foldEqual(l, t) {
+				return true
+			}
+		}
+		return !plainLabel(l)
+	}
 	var buf [64]byte
 	for i := 0; i < len(l); i++ {
 		c := l[i]
@@ -170,6 +185,20 @@ func mayHold[T string | []byte](s *tldSet, host T) bool {
 	}
 	_, ok := s.last[string(buf[:len(l)])]
 	return ok
+}
+
+// foldEqual reports whether l, in ASCII lower case, is t (lower case).
+func foldEqual[T string | []byte](l T, t string) bool {
+	for i := 0; i < len(t); i++ {
+		c := l[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != t[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func plainLabel[T string | []byte](l T) bool {

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -236,10 +237,10 @@ func peekApex(ctx context.Context, path string) (string, error) {
 }
 
 // maxPending bounds the names the first zone may yield before the index is
-// ready (see readAll): about half a zone's names at line rate, for a
+// ready (see readAll): half a zone of 5M names at line rate or more, for a
 // compressed zone whose parser reads the feeds in its spare time. A
 // variable for tests.
-var maxPending = 48 << 20
+var maxPending = 64 << 20
 
 // feedPause is how many feed records pass between two slices of a feed
 // read that runs in the zone parser's spare time: a fraction of a
@@ -272,13 +273,14 @@ func (r *runner) readAll(ctx context.Context, set *tldSet, paths []string, res *
 	var (
 		ix      *index
 		feedErr error
-		ready   atomic.Bool  // the index is built: names go to it at once
-		failed  atomic.Bool  // every feed failed: the zone need not be read on
-		pending pendingNames // the first zone's names from before
-		spare   func() bool  // the feeds' next slice, in the parser's spare time
-		finish  func()       // waits until the feeds are read and pending is empty
-		abort   func()       // stops the feeds and waits for them
+		ready   atomic.Bool // the index is built: names go to it at once
+		failed  atomic.Bool // every feed failed: the zone need not be read on
+		spare   func() bool // the feeds' next slice, in the parser's spare time
+		finish  func()      // waits until the feeds are read and pending is empty
+		abort   func()      // stops the feeds and waits for them
 	)
+	// The first zone's names from before the index is ready.
+	pending := pendingNames{suffix: apexSuffix(res.Zones[0].Apex)}
 	readFeeds := func(par int, pause func() bool) bool {
 		ix, feedErr = r.readFeeds(feedCtx, set, res, par, pause)
 		if feedErr != nil {
@@ -399,6 +401,14 @@ func (r *runner) readAll(ctx context.Context, set *tldSet, paths []string, res *
 	return ix, nil
 }
 
+// apexSuffix is ".apex" for the names under apex; nil for the root.
+func apexSuffix(apex string) []byte {
+	if apex == "" || apex == "." {
+		return nil
+	}
+	return []byte("." + apex)
+}
+
 // isGzipFile reports whether the file at path starts with gzip's magic.
 func isGzipFile(path string) bool {
 	f, err := os.Open(path)
@@ -412,23 +422,33 @@ func isGzipFile(path string) bool {
 }
 
 // pendingNames holds zone names until the index is ready, each with a
-// two-byte length, in chunks so that growing never copies. Drained names
-// give their memory back chunk by chunk.
+// two-byte length, in chunks so that growing never copies. A name under
+// suffix (the zone's apex, with its dot) is kept without it, the length's
+// high bit set: a third less memory for a TLD's names. Drained names give
+// their memory back chunk by chunk.
 type pendingNames struct {
-	chunks [][]byte // full chunks, then cur's
-	cur    []byte   // the chunk being filled
-	size   int
-	off    int // in chunks[0], where drain goes on
+	suffix  []byte   // ".apex"; nil keeps names whole
+	chunks  [][]byte // full chunks, then cur's
+	cur     []byte   // the chunk being filled
+	size    int
+	off     int    // in chunks[0], where drain goes on
+	scratch []byte // a name put back together
 }
 
+const pendingStripped = 0x8000
+
 func (p *pendingNames) add(name []byte) {
+	h := len(name)
+	if n := len(name) - len(p.suffix); p.suffix != nil && n > 0 && bytes.Equal(name[n:], p.suffix) {
+		name, h = name[:n], n|pendingStripped
+	}
 	n, k := len(p.cur), len(name)+2
 	if cap(p.cur)-n < k {
 		p.grow(k)
 		n = 0
 	}
 	b := p.cur[n : n+k]
-	b[0], b[1] = byte(len(name)>>8), byte(len(name))
+	b[0], b[1] = byte(h>>8), byte(h)
 	copy(b[2:], name)
 	p.cur = p.cur[:n+k]
 	p.size += k
@@ -448,7 +468,8 @@ func (p *pendingNames) flush() {
 }
 
 // drain calls fn with up to max names (all when max < 0), oldest first,
-// forgets them, and reports whether names are left.
+// forgets them, and reports whether names are left. The slice is valid
+// only during the call.
 func (p *pendingNames) drain(max int, fn func([]byte) bool) bool {
 	p.flush()
 	for len(p.chunks) > 0 {
@@ -458,8 +479,14 @@ func (p *pendingNames) drain(max int, fn func([]byte) bool) bool {
 				return true
 			}
 			max--
-			n := int(c[p.off])<<8 | int(c[p.off+1])
-			fn(c[p.off+2 : p.off+2+n])
+			h := int(c[p.off])<<8 | int(c[p.off+1])
+			n := h &^ pendingStripped
+			name := c[p.off+2 : p.off+2+n]
+			if h&pendingStripped != 0 {
+				p.scratch = append(append(p.scratch[:0], name...), p.suffix...)
+				name = p.scratch
+			}
+			fn(name)
 			p.off += 2 + n
 		}
 		p.chunks[0] = nil

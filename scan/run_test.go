@@ -310,21 +310,31 @@ func TestPendingNames(t *testing.T) {
 			}
 		}
 	}
-	p := &pendingNames{}
 	long := strings.Repeat("a", 300) + ".example"
-	for _, n := range []string{"a.example", long, "b.example"} {
-		p.add([]byte(n))
-	}
-	var back []string
-	size := p.size
-	collect := func(b []byte) bool { back = append(back, string(b)); return true }
-	if !p.drain(2, collect) || len(back) != 2 {
-		t.Errorf("drain(2) gave %q and says none are left", back)
-	}
-	if p.drain(-1, collect) || p.drain(5, collect) {
-		t.Error("drain says names are left after all were drained")
-	}
-	if len(back) != 3 || back[1] != long || back[2] != "b.example" || size != 9+len(long)+9+6 {
-		t.Errorf("pending names %q, size %d", back, size)
+	names := []string{"a.example", long, "b.example", "example", ".example", "x.other", "b.example"}
+	for _, suffix := range [][]byte{nil, []byte(".example")} {
+		p := &pendingNames{suffix: suffix}
+		for _, n := range names {
+			p.add([]byte(n))
+		}
+		var back []string
+		size := p.size
+		collect := func(b []byte) bool { back = append(back, string(b)); return true }
+		if !p.drain(2, collect) || len(back) != 2 {
+			t.Errorf("drain(2) gave %q and says none are left", back)
+		}
+		if p.drain(-1, collect) || p.drain(5, collect) {
+			t.Error("drain says names are left after all were drained")
+		}
+		want := 0
+		for _, n := range names {
+			want += len(n) + 2
+			if suffix != nil && len(n) > len(suffix) && strings.HasSuffix(n, string(suffix)) {
+				want -= len(suffix) // kept without the apex
+			}
+		}
+		if !slices.Equal(back, names) || size != want {
+			t.Errorf("suffix %q: pending names %q, size %d; want %q, %d", suffix, back, size, names, want)
+		}
 	}
 }

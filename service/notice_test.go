@@ -619,3 +619,63 @@ func TestNoticeThreadsMailedReport(t *testing.T) {
 		}
 	})
 }
+
+// TestNoticeListAndRetry: staff see the failed notices; an admin sends one
+// again once the mailbox exists, with the reason in the audit log; only a
+// failed notice can be retried, and only by an admin with a reason.
+func TestNoticeListAndRetry(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, store tldguard.Store) {
+		nf := newNoticeFixture(t, store, service.NoticeConfig{MaxAttempts: 3})
+		nf.relay.Script(func(step smtptest.Step, _ string) error {
+			if step == smtptest.StepRcpt {
+				return smtptest.Reply(550, "no such mailbox")
+			}
+			return nil
+		})
+		nf.submit(nf.hunters, reportJSON("phishing", "bad.example"))
+		nf.send()
+		failed, err := nf.svc.Notices(nf.analyst, tldguard.NoticeFailed, 0)
+		if err != nil || len(failed) != 1 || !strings.Contains(failed[0].LastError, "550") {
+			t.Fatalf("failed notices %+v, %v", failed, err)
+		}
+		id := failed[0].ID
+		if _, err := nf.svc.Notices(nf.analyst, "lost", 0); tldguard.ErrorKind(err) != tldguard.EINVALID {
+			t.Errorf("unknown status: %v", err)
+		}
+		if _, err := nf.svc.RetryNotice(nf.analyst, id, "mailbox fixed"); tldguard.ErrorKind(err) != tldguard.EFORBIDDEN {
+			t.Errorf("an analyst retried: %v", err)
+		}
+		if _, err := nf.svc.RetryNotice(nf.admin, id, " "); tldguard.ErrorKind(err) != tldguard.EINVALID {
+			t.Errorf("no reason: %v", err)
+		}
+		if _, err := nf.svc.RetryNotice(nf.admin, id+1000, "x"); tldguard.ErrorKind(err) != tldguard.ENOTFOUND {
+			t.Errorf("unknown notice: %v", err)
+		}
+
+		nf.relay.Script(nil) // the mailbox exists now
+		no, err := nf.svc.RetryNotice(nf.admin, id, "the reporter's mailbox was recreated")
+		if err != nil || no.Status != tldguard.NoticeQueued || no.Attempts != 0 || no.LastError != "" {
+			t.Fatalf("retry: %+v, %v", no, err)
+		}
+		if _, err := nf.svc.RetryNotice(nf.admin, id, "again"); tldguard.ErrorKind(err) != tldguard.ECONFLICT {
+			t.Errorf("retrying a queued notice: %v", err)
+		}
+		if k := nf.send(); k != 1 {
+			t.Fatalf("sent %d after the retry", k)
+		}
+		if n := nf.notice(tldguard.NoticeAck, huntersEmail); n.Status != tldguard.NoticeSent || n.Attempts != 1 {
+			t.Errorf("after the retry: %+v", n)
+		}
+		if len(nf.mails(huntersEmail)) != 1 {
+			t.Errorf("want the acknowledgement delivered once")
+		}
+		ev := nf.events("notice.retried")
+		if len(ev) != 1 || !strings.Contains(string(ev[0].Data), "recreated") || !strings.Contains(string(ev[0].Data), "550") {
+			t.Errorf("notice.retried events %v", ev)
+		}
+		if f, _ := nf.svc.Notices(nf.analyst, tldguard.NoticeFailed, 0); len(f) != 0 {
+			t.Errorf("still failed: %+v", f)
+		}
+		nf.verify()
+	})
+}

@@ -45,6 +45,7 @@ func commands() []command {
 		{"mail", "take in e-mailed threat reports: mail import FILE|DIR", runMail},
 		{"scan", "check the zones against the feeds now: scan [--zone Z] [--feed F=SRC] | scan list", runScan},
 		{"feeds", "list the configured reputation feeds, their last fetch and status", runFeeds},
+		{"notices", "the outbox: notices list [--status failed|queued|sent|all] | retry --id N --reason R", runNotices},
 	}
 }
 

@@ -76,7 +76,7 @@ func subcommand(noun string, ctx context.Context, args []string, out, errOut io.
 
 func verbList(verbs map[string]func(context.Context, []string, io.Writer, io.Writer) error) string {
 	s := ""
-	for _, v := range []string{"add", "verify", "list", "disable", "enable", "head", "show", "check", "zone", "import", "snapshot"} {
+	for _, v := range []string{"add", "verify", "list", "disable", "enable", "head", "show", "check", "zone", "import", "snapshot", "retry"} {
 		if _, ok := verbs[v]; ok {
 			if s != "" {
 				s += ", "

@@ -306,7 +306,20 @@ func (c *Client) applyOnce(ctx context.Context, s *session, p *plan, st *applySt
 		return c.unchanged(st, cur, r), nil
 	}
 	if err := c.sendUpdates(ctx, s, p, ups, st); err != nil {
-		return nil, err
+		if lost(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		// A refusal such as 2306 "status already set" may mean another
+		// change (a second case on the name, another node) got there
+		// between our info and our update: read the name again, and a
+		// registry that now holds the wanted state is success.
+		now, r2, ierr := c.info(ctx, s, p.domain, p.ref)
+		if ierr != nil || len(diff(now, st.target, c.cfg.HostAttr)) != 0 {
+			return nil, err
+		}
+		st.details = append(st.details, fmt.Sprintf("the update was refused (%s), but the name read again holds the wanted state: another change put it there", tldguard.ErrorMessage(err)))
+		return &tldguard.ChangeResult{Applied: false, Before: state(st.before), After: state(now),
+			Detail: strings.Join(st.details, "; ") + "; " + describe("domain:info", now.Name, r2)}, nil
 	}
 	return c.finish(ctx, s, p, st, predict(cur, ups)), nil
 }

@@ -567,6 +567,31 @@ func TestKeepAliveAndClose(t *testing.T) {
 	}
 }
 
+// TestHoldRacedByAnother: another client holds the name between our info
+// and our update; the registry refuses the update (2306, already set),
+// and the hold is a success without a change, since the name is held.
+func TestHoldRacedByAnother(t *testing.T) {
+	srv := newEPPServer(t)
+	c := newTestClient(t, srv, nil)
+	srv.inject("info", faultThenHold)
+	res, err := c.Apply(context.Background(), tldguard.Change{Kind: tldguard.ActionHold, Domain: "phish.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Applied || !slices.Contains(res.After.Statuses, tldguard.StatusServerHold) || !strings.Contains(res.Detail, "another change put it there") {
+		t.Errorf("raced hold: %+v", res)
+	}
+	if n := srv.count("update"); n != 1 {
+		t.Errorf("%d updates, want the one refused", n)
+	}
+	// A refusal that leaves the name short of the wanted state stays an
+	// error.
+	srv.inject("update", faultBusy)
+	if _, err := c.Apply(context.Background(), tldguard.Change{Kind: tldguard.ActionLock, Domain: "phish.example"}); err == nil {
+		t.Error("a refused lock that left the name unlocked succeeded")
+	}
+}
+
 func TestConcurrentSessions(t *testing.T) {
 	srv := newEPPServer(t)
 	c := newTestClient(t, srv, func(c *Config) { c.Sessions = 3 })

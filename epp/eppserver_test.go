@@ -46,6 +46,7 @@ const (
 	faultStall           // never answer
 	faultOversize        // answer with a header announcing a huge frame
 	faultBusy            // answer 2400
+	faultThenHold        // answer, then put serverHold on every domain, as another client would
 )
 
 type testDomain struct {
@@ -372,7 +373,7 @@ func (s *eppServer) dispatch(root *node, raw string, loggedIn *bool) (string, bo
 		s.commands[cmd]++
 		f := s.takeFault(cmd)
 		switch f {
-		case faultNone, faultDropAfter:
+		case faultNone, faultDropAfter, faultThenHold:
 		case faultBusy:
 			return resultDoc(2400, "Command failed", clTRID, sv), false, faultNone
 		default:
@@ -390,6 +391,14 @@ func (s *eppServer) dispatch(root *node, raw string, loggedIn *bool) (string, bo
 			reply = s.transfer(obj, ext, clTRID, sv)
 		case "delete":
 			reply = s.delete(obj, clTRID, sv)
+		}
+		if f == faultThenHold {
+			for _, d := range s.domains {
+				if !slices.Contains(d.Statuses, "serverHold") {
+					d.Statuses = append(d.Statuses, "serverHold")
+				}
+			}
+			f = faultNone
 		}
 		return reply, false, f
 	}

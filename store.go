@@ -124,6 +124,7 @@ type Tx interface {
 	QueueNotice(n *Notice) error // sets ID
 	// ListNotices returns notices in the status ("" = any), oldest first.
 	ListNotices(status NoticeStatus, limit int) ([]*Notice, error)
+	NoticeByID(id int64) (*Notice, error)
 	// UpdateNotice writes Status, SentAt, Attempts and LastError.
 	UpdateNotice(n *Notice) error
 

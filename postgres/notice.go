@@ -28,11 +28,20 @@ func (t *tx) QueueNotice(n *tldguard.Notice) error {
 	return nil
 }
 
+const noticeColumns = `id, kind, status, coalesce(reporter_id, 0), coalesce(report_id, 0), coalesce(case_id, 0),
+	to_addr, in_reply_to, created_at, sent_at, attempts, last_error`
+
+func scanNotice(r pgx.Row) (*tldguard.Notice, error) {
+	n := new(tldguard.Notice)
+	err := r.Scan(&n.ID, &n.Kind, &n.Status, &n.ReporterID, &n.ReportID, &n.CaseID,
+		&n.To, &n.InReplyTo, scanTime(&n.CreatedAt), scanTime(&n.SentAt), &n.Attempts, &n.LastError)
+	return n, err
+}
+
 // ListNotices returns notices with the status ("" for any), oldest first,
 // up to limit (none for limit <= 0).
 func (t *tx) ListNotices(status tldguard.NoticeStatus, limit int) ([]*tldguard.Notice, error) {
-	q := `SELECT id, kind, status, coalesce(reporter_id, 0), coalesce(report_id, 0), coalesce(case_id, 0),
-		to_addr, in_reply_to, created_at, sent_at, attempts, last_error FROM notices`
+	q := `SELECT ` + noticeColumns + ` FROM notices`
 	var args []any
 	if status != "" {
 		args = append(args, string(status))
@@ -44,13 +53,17 @@ func (t *tx) ListNotices(status tldguard.NoticeStatus, limit int) ([]*tldguard.N
 		q += " LIMIT $" + strconv.Itoa(len(args))
 	}
 	rows, _ := t.tx.Query(t.ctx, q, args...)
-	ns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*tldguard.Notice, error) {
-		n := new(tldguard.Notice)
-		err := r.Scan(&n.ID, &n.Kind, &n.Status, &n.ReporterID, &n.ReportID, &n.CaseID,
-			&n.To, &n.InReplyTo, scanTime(&n.CreatedAt), scanTime(&n.SentAt), &n.Attempts, &n.LastError)
-		return n, err
-	})
+	ns, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*tldguard.Notice, error) { return scanNotice(r) })
 	return emptyNil(ns), t.fail(err, "notice")
+}
+
+// NoticeByID returns notice id, or ENOTFOUND.
+func (t *tx) NoticeByID(id int64) (*tldguard.Notice, error) {
+	n, err := scanNotice(t.tx.QueryRow(t.ctx, `SELECT `+noticeColumns+` FROM notices WHERE id = $1`, id))
+	if err != nil {
+		return nil, t.fail(err, "notice")
+	}
+	return n, nil
 }
 
 // UpdateNotice writes n's delivery state: Status, SentAt, Attempts and

@@ -53,26 +53,15 @@ func (s *Service) RetryNotice(ctx context.Context, id int64, reason string) (*tl
 	now := s.clock()
 	var no *tldguard.Notice
 	err := s.store.Write(ctx, func(tx tldguard.Tx) error {
-		no = nil
-		// Failed notices are few; the store has no lookup by id.
-		failed, err := tx.ListNotices(tldguard.NoticeFailed, 0)
-		if err != nil {
+		var err error
+		if no, err = tx.NoticeByID(id); err != nil {
+			if tldguard.ErrorKind(err) == tldguard.ENOTFOUND {
+				return tldguard.FieldErrorf(tldguard.ENOTFOUND, "id", "no notice %d", id)
+			}
 			return err
 		}
-		for _, n := range failed {
-			if n.ID == id {
-				no = n
-			}
-		}
-		if no == nil {
-			if all, err := tx.ListNotices("", 0); err == nil {
-				for _, n := range all {
-					if n.ID == id {
-						return tldguard.FieldErrorf(tldguard.ECONFLICT, "id", "notice %d is %s, not failed", id, n.Status)
-					}
-				}
-			}
-			return tldguard.FieldErrorf(tldguard.ENOTFOUND, "id", "no notice %d", id)
+		if no.Status != tldguard.NoticeFailed {
+			return tldguard.FieldErrorf(tldguard.ECONFLICT, "id", "notice %d is %s, not failed", id, no.Status)
 		}
 		lastError := no.LastError
 		no.Status, no.Attempts, no.LastError = tldguard.NoticeQueued, 0, ""

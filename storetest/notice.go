@@ -51,7 +51,7 @@ var noticeTests = []test{
 }
 
 // testNotices: ListNotices gives the oldest first, the order an outbox is
-// worked in.
+// worked in; NoticeByID gives one, every field round-tripped.
 func testNotices(t *testing.T, s tldguard.Store) {
 	rep := mustCreateReporter(t, s, newReporter("a", tldguard.SourceTrustedNotifier))
 	c := mustInsertCase(t, s, newCase("a.example", tldguard.ThreatPhishing))
@@ -100,6 +100,15 @@ func testNotices(t *testing.T, s tldguard.Store) {
 			}
 			wantEqual(t, "ListNotices "+string(tc.status), got, tc.want)
 		}
+		for _, want := range []*tldguard.Notice{failed, q2, q3} {
+			got, err := tx.NoticeByID(want.ID)
+			if err != nil {
+				return err
+			}
+			wantEqual(t, "NoticeByID", got, want)
+		}
+		_, err := tx.NoticeByID(q3.ID + 1000)
+		wantKind(t, "NoticeByID of no notice", err, tldguard.ENOTFOUND)
 		return nil
 	})
 }

@@ -8,15 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tldguard/tldguard"
+	"github.com/tldguard/tldguard/internal/retryafter"
 )
-
-// maxRetryAfter bounds how long a Retry-After can make tldguard wait.
-const maxRetryAfter = 15 * time.Minute
 
 // fetch asks the registry about name and returns the body of a 200
 // answer. A 404 is ENOTFOUND; the rest is mapped as Lookup documents.
@@ -45,12 +42,12 @@ func (c *Client) fetch(ctx context.Context, name string) ([]byte, error) {
 	case code == http.StatusNotFound:
 		return nil, notFound(name)
 	case code == http.StatusTooManyRequests || code >= 500 && code != http.StatusNotImplemented:
-		after := retryAfter(resp.Header.Get("Retry-After"), c.cfg.Now())
+		after := retryafter.Parse(resp.Header.Get("Retry-After"), c.cfg.Now())
 		why := fmt.Errorf("HTTP %d%s", code, errorTitle(resp.Body))
 		if code == http.StatusTooManyRequests {
-			return nil, unavailable(after, why, "the registry's RDAP service is rate limiting tldguard (HTTP 429)%s", retryWords(after))
+			return nil, retryafter.Unavailable(after, why, "the registry's RDAP service is rate limiting tldguard (HTTP 429)%s", retryafter.Words(after))
 		}
-		return nil, unavailable(after, why, "the registry's RDAP service failed (HTTP %d)%s", code, retryWords(after))
+		return nil, retryafter.Unavailable(after, why, "the registry's RDAP service failed (HTTP %d)%s", code, retryafter.Words(after))
 	case code == http.StatusBadRequest:
 		return nil, tldguard.Errorf(tldguard.EINVALID, "the registry's RDAP service refused the query for %s as malformed (HTTP 400%s)", name, errorTitle(resp.Body))
 	case code >= 300 && code < 400:
@@ -87,11 +84,11 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	case errors.Is(err, errOffOrigin):
 		return &tldguard.Error{Kind: tldguard.EUNPROCESSABLE, Message: "the registry's RDAP service redirected tldguard to another host, which it does not follow", Err: err}
 	case errors.Is(err, context.Canceled):
-		return unavailable(0, err, "the RDAP lookup was cancelled")
+		return retryafter.Unavailable(0, err, "the RDAP lookup was cancelled")
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return unavailable(0, err, "the registry's RDAP service did not answer within %s", c.cfg.Timeout)
+		return retryafter.Unavailable(0, err, "the registry's RDAP service did not answer within %s", c.cfg.Timeout)
 	}
-	return unavailable(0, err, "the registry's RDAP service could not be reached")
+	return retryafter.Unavailable(0, err, "the registry's RDAP service could not be reached")
 }
 
 // errorTitle reads an RDAP error body (RFC 9083 §6) and returns ": title"
@@ -115,68 +112,8 @@ func errorTitle(body io.Reader) string {
 	return ": " + clip(t, 120)
 }
 
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-// It returns 0 when there is none, bounded by maxRetryAfter.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
-}
-
-func retryWords(d time.Duration) string {
-	if d <= 0 {
-		return ""
-	}
-	return "; retry after " + d.String()
-}
-
-// retryError carries a server's Retry-After inside an EUNAVAILABLE error.
-type retryError struct {
-	after time.Duration
-	err   error
-}
-
-func (e *retryError) Error() string {
-	if e.err == nil {
-		return "retry after " + e.after.String()
-	}
-	return e.err.Error() + " (retry after " + e.after.String() + ")"
-}
-
-func (e *retryError) Unwrap() error { return e.err }
-
-// RetryAfter is how long the server asked to wait.
-func (e *retryError) RetryAfter() time.Duration { return e.after }
-
-// unavailable returns an EUNAVAILABLE error; after > 0 records the wait
-// the server asked for.
-func unavailable(after time.Duration, err error, format string, args ...any) error {
-	e := &tldguard.Error{Kind: tldguard.EUNAVAILABLE, Message: fmt.Sprintf(format, args...), Err: err}
-	if after > 0 {
-		e.Err = &retryError{after: after, err: err}
-	}
-	return e
-}
-
 // RetryAfter returns how long the RDAP service asked tldguard to wait
 // before asking again (its Retry-After header, at most 15 minutes), or 0
 // when err carries no such request. Any error in err's chain with a
 // RetryAfter() time.Duration method counts.
-func RetryAfter(err error) time.Duration {
-	var r interface{ RetryAfter() time.Duration }
-	if errors.As(err, &r) {
-		return r.RetryAfter()
-	}
-	return 0
-}
+func RetryAfter(err error) time.Duration { return retryafter.Of(err) }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tldguard/tldguard"
+	"github.com/tldguard/tldguard/internal/retryafter"
 )
 
 // Config configures a Client.
@@ -167,7 +168,7 @@ func (c *Client) domain(ctx context.Context, name string) (*domain, error) {
 	wait := c.pausedUntil.Sub(now)
 	c.mu.Unlock()
 	if wait > 0 {
-		return nil, unavailable(wait, nil, "the registry's RDAP service asked tldguard to wait; retry after %s", wait.Round(time.Second))
+		return nil, retryafter.Unavailable(wait, nil, "the registry's RDAP service asked tldguard to wait; retry after %s", wait.Round(time.Second))
 	}
 	body, err := c.fetch(ctx, n)
 	switch {

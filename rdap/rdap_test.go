@@ -426,24 +426,3 @@ func TestNew(t *testing.T) {
 		t.Errorf("New with a good base URL: %v", err)
 	}
 }
-
-func TestRetryAfterHeader(t *testing.T) {
-	now := time.Date(2026, 2, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		h    string
-		want time.Duration
-	}{
-		{"", 0},
-		{"120", 2 * time.Minute},
-		{" 5 ", 5 * time.Second},
-		{"-3", 0},
-		{"99999999999999999", maxRetryAfter},
-		{"Sun, 01 Feb 2026 12:01:30 GMT", 90 * time.Second},
-		{"Sun, 01 Feb 2026 11:00:00 GMT", 0},
-		{"soon", 0},
-	} {
-		if got := retryAfter(tc.h, now); got != tc.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tc.h, got, tc.want)
-		}
-	}
-}

@@ -11,11 +11,11 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tldguard/tldguard"
+	"github.com/tldguard/tldguard/internal/retryafter"
 )
 
 // send signs and POSTs the body build returns for the signing time and a
@@ -94,8 +94,8 @@ func (a *Adapter) refusal(resp *http.Response, name string) error {
 	case code == http.StatusUnprocessableEntity:
 		return tldguard.Errorf(tldguard.EUNPROCESSABLE, "the registry refused the change to %s (HTTP 422%s)", name, words)
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
-		after := retryAfter(resp.Header.Get("Retry-After"), a.cfg.Now())
-		return unavailable(after, fmt.Errorf("HTTP %d", code), "the registry webhook is unavailable (HTTP %d%s)%s", code, words, retryWords(after))
+		after := retryafter.Parse(resp.Header.Get("Retry-After"), a.cfg.Now())
+		return retryafter.Unavailable(after, fmt.Errorf("HTTP %d", code), "the registry webhook is unavailable (HTTP %d%s)%s", code, words, retryafter.Words(after))
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:
 		return tldguard.Errorf(tldguard.EUNPROCESSABLE, "the registry webhook refused tldguard's signature (HTTP %d%s): check the shared secret and both clocks", code, words)
 	case code == http.StatusBadRequest:
@@ -137,11 +137,11 @@ func (a *Adapter) transportError(ctx context.Context, err error, change bool) er
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		return unavailable(0, err, "the request to the registry webhook was cancelled%s", unknown)
+		return retryafter.Unavailable(0, err, "the request to the registry webhook was cancelled%s", unknown)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return unavailable(0, err, "the registry webhook did not answer within %s%s", a.cfg.Timeout, unknown)
+		return retryafter.Unavailable(0, err, "the registry webhook did not answer within %s%s", a.cfg.Timeout, unknown)
 	}
-	return unavailable(0, err, "the registry webhook could not be reached%s", unknown)
+	return retryafter.Unavailable(0, err, "the registry webhook could not be reached%s", unknown)
 }
 
 // describeJSONError turns a decoding error into words that name the member.
@@ -167,65 +167,8 @@ func clip(s string, n int) string {
 	return strings.ToValidUTF8(s[:n], "") + "..."
 }
 
-// maxRetryAfter bounds how long a Retry-After can ask tldguard to wait.
-const maxRetryAfter = 15 * time.Minute
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		d = time.Duration(secs) * time.Second
-	} else if t, err := http.ParseTime(h); err == nil {
-		d = t.Sub(now)
-	}
-	return min(max(d, 0), maxRetryAfter)
-}
-
-func retryWords(d time.Duration) string {
-	if d <= 0 {
-		return ""
-	}
-	return "; retry after " + d.String()
-}
-
-// retryError carries a Retry-After inside an EUNAVAILABLE error.
-type retryError struct {
-	after time.Duration
-	err   error
-}
-
-func (e *retryError) Error() string {
-	return e.err.Error() + " (retry after " + e.after.String() + ")"
-}
-
-func (e *retryError) Unwrap() error { return e.err }
-
-// RetryAfter is how long the receiver asked to wait.
-func (e *retryError) RetryAfter() time.Duration { return e.after }
-
-func unavailable(after time.Duration, err error, format string, args ...any) error {
-	e := &tldguard.Error{Kind: tldguard.EUNAVAILABLE, Message: fmt.Sprintf(format, args...), Err: err}
-	if after > 0 {
-		e.Err = &retryError{after: after, err: err}
-	}
-	return e
-}
-
 // RetryAfter returns how long the operator's system asked tldguard to wait
 // before retrying (its Retry-After header, at most 15 minutes), or 0 when
 // err carries no such request. Any error in err's chain with a
 // RetryAfter() time.Duration method counts.
-func RetryAfter(err error) time.Duration {
-	var r interface{ RetryAfter() time.Duration }
-	if errors.As(err, &r) {
-		return r.RetryAfter()
-	}
-	return 0
-}
+func RetryAfter(err error) time.Duration { return retryafter.Of(err) }

@@ -310,6 +310,9 @@ func (s *Service) recordMatches(ctx context.Context, run *tldguard.ScanRun, res 
 		var created map[string]*tldguard.Reporter
 		err = s.store.Write(ctx, func(tx tldguard.Tx) error {
 			got, created = got[:0], map[string]*tldguard.Reporter{} // the body may run again
+			// Read again inside the transaction: what the batch was cut
+			// by may have changed since (another node, a lost lease), and
+			// the writes must follow what is stored now.
 			cur, err := activeFindings(tx, batch)
 			if err != nil {
 				return err
